@@ -1,0 +1,213 @@
+"""Lineage-side records in the relational database.
+
+* Catalog identity: every dataset and column the ingestion has seen. Governance attaches
+  classifications to these rows and never duplicates their identity.
+* Sources and ingestion runs, with their watermarks.
+* The embedded graph store's tables (``Store*``), used when no Neo4j is configured.
+"""
+from django.db import models
+
+
+class Dataset(models.Model):
+    """A table, view or file in a warehouse, identified by its normalized key."""
+
+    key = models.CharField(max_length=512, unique=True)
+    platform = models.CharField(max_length=64)
+    database = models.CharField(max_length=255, blank=True)
+    schema = models.CharField(max_length=255, blank=True)
+    name = models.CharField(max_length=255)
+    kind = models.CharField(max_length=32, default="table")
+    object_id = models.CharField(max_length=128, blank=True, db_index=True)
+    description = models.TextField(blank=True)
+    first_seen = models.DateTimeField(null=True, blank=True)
+    last_seen = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["key"]
+        indexes = [models.Index(fields=["name"]), models.Index(fields=["platform", "schema"])]
+
+    def __str__(self) -> str:
+        return self.qualified_name
+
+    @property
+    def qualified_name(self) -> str:
+        return ".".join(part for part in (self.database, self.schema, self.name) if part)
+
+
+class Column(models.Model):
+    """A column of a catalog dataset."""
+
+    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="columns")
+    key = models.CharField(max_length=700, unique=True)
+    name = models.CharField(max_length=255)
+    data_type = models.CharField(max_length=128, blank=True)
+    ordinal = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["dataset", "ordinal", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.dataset.qualified_name}.{self.name}"
+
+
+class Source(models.Model):
+    """A place lineage comes from: a warehouse account, a dbt project, an OpenLineage feed."""
+
+    class Kind(models.TextChoices):
+        SNOWFLAKE = "snowflake", "Snowflake"
+        POSTGRES = "postgres", "Postgres"
+        DBT = "dbt", "dbt"
+        OPENLINEAGE = "openlineage", "OpenLineage"
+
+    name = models.CharField(max_length=128, unique=True)
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    enabled = models.BooleanField(default=True)
+    # Non-secret connection details; passwords stay in the environment.
+    options = models.JSONField(default=dict, blank=True)
+    watermark = models.DateTimeField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.kind})"
+
+
+class IngestionRun(models.Model):
+    """One window of one source, fetched, parsed and merged; the unit of progress and retry."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="runs")
+    backfill = models.ForeignKey(
+        "Backfill", null=True, blank=True, on_delete=models.SET_NULL, related_name="runs"
+    )
+    window_start = models.DateTimeField()
+    window_end = models.DateTimeField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveIntegerField(default=0)
+    rows_read = models.PositiveIntegerField(default=0)
+    statements_kept = models.PositiveIntegerField(default=0)
+    statements_filtered = models.PositiveIntegerField(default=0)
+    cache_hits = models.PositiveIntegerField(default=0)
+    parse_failures = models.PositiveIntegerField(default=0)
+    datasets_written = models.PositiveIntegerField(default=0)
+    edges_written = models.PositiveIntegerField(default=0)
+    reads_written = models.PositiveIntegerField(default=0)
+    duration_seconds = models.FloatField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-window_start"]
+        indexes = [models.Index(fields=["source", "window_start"])]
+
+    def __str__(self) -> str:
+        return f"{self.source.name} {self.window_start:%Y-%m-%d %H:%M} {self.status}"
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows_read / self.duration_seconds if self.duration_seconds else 0.0
+
+
+class ParseFailure(models.Model):
+    """A statement of a run that could not be turned into lineage, with the reason."""
+
+    run = models.ForeignKey(IngestionRun, on_delete=models.CASCADE, related_name="failures")
+    query_id = models.CharField(max_length=128, blank=True)
+    statement = models.TextField()
+    reason = models.TextField()
+
+    def __str__(self) -> str:
+        return f"{self.query_id}: {self.reason[:60]}"
+
+
+class Backfill(models.Model):
+    """A historical load split into windows, each its own task; progress is windows done."""
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="backfills")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    windows_total = models.PositiveIntegerField(default=0)
+    created = models.DateTimeField(auto_now_add=True)
+    created_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"{self.source.name} {self.start:%Y-%m-%d}..{self.end:%Y-%m-%d}"
+
+
+# --- Embedded graph store ------------------------------------------------------
+# Keys rather than foreign keys: recursive CTEs walk these tables by key, exactly as the
+# Neo4j backend walks relationships, and a rename updates keys in one place.
+
+
+class StoreNode(models.Model):
+    """A dataset or column node of the embedded graph store."""
+
+    key = models.CharField(max_length=700, unique=True)
+    label = models.CharField(max_length=16)  # Dataset | Column
+    name = models.CharField(max_length=512)
+    platform = models.CharField(max_length=64, blank=True)
+    dataset_key = models.CharField(max_length=512, blank=True, db_index=True)
+    kind = models.CharField(max_length=32, blank=True)
+    object_id = models.CharField(max_length=128, blank=True, db_index=True)
+    first_seen = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "graph_store_node"
+
+
+class StoreAlias(models.Model):
+    """A former key of a renamed dataset or column, pointing at its current key."""
+
+    old_key = models.CharField(max_length=700, unique=True)
+    key = models.CharField(max_length=700, db_index=True)
+
+    class Meta:
+        db_table = "graph_store_alias"
+
+
+class StoreEdge(models.Model):
+    """A FEEDS edge of the embedded graph store, upstream → downstream."""
+
+    upstream = models.CharField(max_length=700)
+    downstream = models.CharField(max_length=700, db_index=True)
+    level = models.CharField(max_length=8)  # dataset | column
+    transformation_type = models.CharField(max_length=64)
+    query_id = models.CharField(max_length=128, blank=True, null=True)
+    job = models.CharField(max_length=512, blank=True, null=True)
+    job_version = models.CharField(max_length=128, blank=True, null=True)
+    execution_status = models.CharField(max_length=32, default="SUCCESS")
+    masking = models.CharField(max_length=16, default="identity")
+    first_seen = models.DateTimeField()
+    last_seen = models.DateTimeField()
+    run_count = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        db_table = "graph_store_edge"
+        constraints = [
+            models.UniqueConstraint(fields=["upstream", "downstream"], name="store_edge_unique")
+        ]
+
+
+class StoreRead(models.Model):
+    """A READ edge: a principal read a dataset."""
+
+    principal = models.CharField(max_length=255)
+    principal_kind = models.CharField(max_length=8)
+    dataset_key = models.CharField(max_length=512, db_index=True)
+    first_seen = models.DateTimeField()
+    last_seen = models.DateTimeField()
+    count = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        db_table = "graph_store_read"
+        constraints = [
+            models.UniqueConstraint(fields=["principal", "dataset_key"], name="store_read_unique")
+        ]

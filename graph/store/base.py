@@ -1,0 +1,274 @@
+"""The graph store interface: lineage only, no knowledge of classifications.
+
+Callers never see Cypher or SQL; they pass and get back the plain dataclasses below.
+Both backends (Neo4j, embedded) pass one shared contract suite
+(tests/graph/test_store_contract.py).
+
+Semantics every backend keeps:
+
+* Keys are normalized, lower-cased: ``platform://database.schema.table`` for a dataset and
+  ``<dataset key>#<column>`` for a column.
+* Edges point upstream → downstream. An edge joins two datasets or two columns.
+* Merging is idempotent: merging the same observations twice changes nothing.
+  An observation widens ``first_seen``/``last_seen``; its ``run_count`` is added only
+  when it extends the known time range (a replayed window lies inside it), and the
+  latest observation (greatest ``last_seen``) sets ``transformation_type``,
+  ``query_id``, ``job``, ``job_version``, ``execution_status`` and ``masking``.
+* ``as_of`` keeps only edges whose ``first_seen`` is on or before it, and only
+  datasets that existed then (``first_seen`` on or before it, or no ``first_seen``).
+* A rename keeps identity: ``rename_dataset`` moves the node (and its columns and edges)
+  to the new key and remembers the old key, so a later lookup by the old key finds it.
+* Depths are validated with ``check_depth`` (1..MAX_DEPTH) before any query runs.
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+MAX_DEPTH = 20
+
+Direction = Literal["upstream", "downstream", "both"]
+Level = Literal["dataset", "column"]
+
+
+class StoreError(RuntimeError):
+    """The graph store could not answer (unreachable, misconfigured, bad request)."""
+
+
+def check_depth(depth: int) -> int:
+    """Return ``depth`` if it is an int in 1..MAX_DEPTH; Cypher cannot take it as a parameter."""
+    if isinstance(depth, bool) or not isinstance(depth, int) or not 1 <= depth <= MAX_DEPTH:
+        raise ValueError(f"depth must be an integer from 1 to {MAX_DEPTH}, got {depth!r}")
+    return depth
+
+
+def column_key(dataset_key: str, column: str) -> str:
+    """The key of a column: its dataset's key, '#', the lower-cased column name."""
+    return f"{dataset_key}#{column.lower()}"
+
+
+@dataclass(frozen=True)
+class DatasetNode:
+    """A table, view or file in a warehouse."""
+
+    key: str
+    platform: str
+    name: str  # database.schema.table, lower-case
+    object_id: str | None = None
+    kind: str = "table"  # table | view | external | file | unknown
+    first_seen: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ColumnNode:
+    """A column of a dataset."""
+
+    key: str
+    dataset_key: str
+    name: str
+
+
+@dataclass(frozen=True)
+class EdgeObservation:
+    """One or more runs of a job that moved data from ``upstream`` to ``downstream``."""
+
+    upstream: str
+    downstream: str
+    level: Level
+    transformation_type: str
+    first_seen: datetime
+    last_seen: datetime
+    run_count: int = 1
+    query_id: str | None = None
+    job: str | None = None
+    job_version: str | None = None
+    execution_status: str = "SUCCESS"
+    masking: str = "identity"  # identity | hashed | aggregated | redacted | transformed | unknown
+
+
+@dataclass(frozen=True)
+class ReadObservation:
+    """A principal (user or role) read a dataset ``count`` times in [first_seen, last_seen]."""
+
+    principal: str
+    principal_kind: Literal["user", "role"]
+    dataset_key: str
+    first_seen: datetime
+    last_seen: datetime
+    count: int = 1
+
+
+@dataclass(frozen=True)
+class Edge:
+    """An edge as stored, with its accumulated execution metadata."""
+
+    upstream: str
+    downstream: str
+    level: Level
+    transformation_type: str
+    first_seen: datetime
+    last_seen: datetime
+    run_count: int
+    query_id: str | None
+    job: str | None
+    job_version: str | None
+    execution_status: str
+    masking: str
+
+
+@dataclass(frozen=True)
+class Node:
+    """A node as returned by traversals: a dataset or a column."""
+
+    key: str
+    label: Literal["Dataset", "Column"]
+    name: str
+    platform: str | None = None
+    dataset_key: str | None = None
+    kind: str | None = None
+    object_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Reached:
+    """A node reached by a traversal, with its distance in hops from the start."""
+
+    key: str
+    depth: int
+
+
+@dataclass(frozen=True)
+class Path:
+    """A path of edges from a start node to an end node, in order."""
+
+    nodes: tuple[str, ...]
+    edges: tuple[Edge, ...]
+
+
+@dataclass
+class Subgraph:
+    """Nodes and edges around a node, as drawn on a lineage page."""
+
+    center: str
+    nodes: list[Node] = field(default_factory=list)
+    edges: list[Edge] = field(default_factory=list)
+    truncated: bool = False
+
+
+@dataclass(frozen=True)
+class Read:
+    """Who read a dataset, as stored."""
+
+    principal: str
+    principal_kind: str
+    dataset_key: str
+    first_seen: datetime
+    last_seen: datetime
+    count: int
+
+
+@dataclass(frozen=True)
+class Counts:
+    datasets: int
+    columns: int
+    dataset_edges: int
+    column_edges: int
+    principals: int = 0
+    reads: int = 0
+
+
+class GraphStore(ABC):
+    """What governance and the pages may ask of lineage."""
+
+    name: str = "abstract"
+
+    # --- lifecycle ---------------------------------------------------------
+    @abstractmethod
+    def ensure_schema(self) -> None:
+        """Create constraints and indexes (idempotent)."""
+
+    @abstractmethod
+    def clear(self) -> None:
+        """Delete every node and edge (tests and demo reseeding only)."""
+
+    def close(self) -> None:
+        """Release connections."""
+
+    # --- writes (batched, idempotent) ---------------------------------------
+    @abstractmethod
+    def merge_datasets(self, rows: Iterable[DatasetNode]) -> int:
+        """Create or update datasets by key; returns the number of rows merged."""
+
+    @abstractmethod
+    def merge_columns(self, rows: Iterable[ColumnNode]) -> int:
+        """Create columns (and HAS_COLUMN from their dataset, created if missing)."""
+
+    @abstractmethod
+    def merge_edges(self, rows: Iterable[EdgeObservation]) -> int:
+        """Merge FEEDS edges; endpoints are created if missing (datasets or columns)."""
+
+    @abstractmethod
+    def merge_reads(self, rows: Iterable[ReadObservation]) -> int:
+        """Merge READ edges from principals to datasets."""
+
+    @abstractmethod
+    def rename_dataset(self, old_key: str, new_key: str, *, name: str | None = None) -> None:
+        """Move a dataset to a new key, keeping its columns, edges and history."""
+
+    # --- reads ---------------------------------------------------------------
+    @abstractmethod
+    def get_dataset(self, key: str) -> Node | None:
+        """The dataset with this key (or a former key after a rename)."""
+
+    @abstractmethod
+    def upstream(self, key: str, *, depth: int, as_of: datetime | None = None) -> list[Reached]:
+        """Every node upstream of ``key`` within ``depth`` hops, at its shortest distance."""
+
+    @abstractmethod
+    def downstream(self, key: str, *, depth: int, as_of: datetime | None = None) -> list[Reached]:
+        """Every node downstream of ``key`` within ``depth`` hops, at its shortest distance."""
+
+    @abstractmethod
+    def paths(
+        self, source: str, target: str, *, depth: int, as_of: datetime | None = None
+    ) -> list[Path]:
+        """Every simple path from ``source`` down to ``target`` of at most ``depth`` edges."""
+
+    @abstractmethod
+    def reach(
+        self, sources: Sequence[str], *, depth: int, as_of: datetime | None = None
+    ) -> dict[str, list[Reached]]:
+        """For each source key, every node downstream of it within ``depth``."""
+
+    @abstractmethod
+    def neighbourhood(
+        self,
+        key: str,
+        *,
+        depth: int,
+        direction: Direction = "both",
+        level: Level = "dataset",
+        as_of: datetime | None = None,
+        limit: int = 500,
+    ) -> Subgraph:
+        """Nodes and edges within ``depth`` of a dataset, for drawing.
+
+        At ``level="column"`` the nodes are the datasets reached plus their columns, and
+        the edges are column edges (with dataset edges kept where no column edge explains
+        them). ``truncated`` is set when more than ``limit`` nodes were reached.
+        """
+
+    @abstractmethod
+    def edges_of(self, key: str, *, as_of: datetime | None = None) -> list[Edge]:
+        """Every edge into or out of the dataset or column ``key``."""
+
+    @abstractmethod
+    def readers(self, dataset_key: str) -> list[Read]:
+        """Who read the dataset, most recent first."""
+
+    @abstractmethod
+    def counts(self) -> Counts:
+        """How many nodes and edges the store holds."""

@@ -1,0 +1,8 @@
+"""Pages of the lineage side."""
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+]

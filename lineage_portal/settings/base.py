@@ -1,0 +1,171 @@
+"""Settings shared by every environment; the environment is read here and only here."""
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+from lineage_portal.config import ConfigError, load_config
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+
+def _setting(name: str, reader, **kwargs):
+    """Read one environment setting; a bad value stops start-up naming the setting."""
+    try:
+        return reader(name, **kwargs)
+    except (ValueError, ImproperlyConfigured, environ.compat.ImproperlyConfigured) as exc:
+        raise ImproperlyConfigured(f"Setting {name} is invalid: {exc}") from exc
+
+
+SECRET_KEY = _setting("DJANGO_SECRET_KEY", env.str, default="insecure-local-only-key-change-me")
+DEBUG = _setting("DJANGO_DEBUG", env.bool, default=False)
+ALLOWED_HOSTS = _setting("DJANGO_ALLOWED_HOSTS", env.list, default=["127.0.0.1", "localhost"])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "graph",
+    "governance",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "lineage_portal.middleware.LoginRequiredEverywhere",
+]
+
+ROOT_URLCONF = "lineage_portal.urls"
+WSGI_APPLICATION = "lineage_portal.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "lineage_portal.context_processors.portal",
+            ],
+        },
+    },
+]
+
+
+def _database_url() -> dict:
+    url = _setting("DATABASE_URL", env.str, default=f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}")
+    scheme = url.split(":", 1)[0]
+    if scheme not in {"sqlite", "postgres", "postgresql", "pgsql"}:
+        raise ImproperlyConfigured(
+            f"Setting DATABASE_URL is invalid: scheme {scheme!r} is not supported "
+            "(use sqlite:///path or postgres://user:pass@host:port/db)"
+        )
+    return env.db_url_config(url)
+
+
+DATABASES = {"default": _database_url()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
+
+# --- Graph store -------------------------------------------------------------
+NEO4J_URI = _setting("NEO4J_URI", env.str, default="")
+NEO4J_AUTH = _setting("NEO4J_AUTH", env.str, default="none")
+NEO4J_DATABASE = _setting("NEO4J_DATABASE", env.str, default="neo4j")
+if NEO4J_URI and not NEO4J_URI.split("://", 1)[0] in {"bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc"}:
+    raise ImproperlyConfigured(
+        f"Setting NEO4J_URI is invalid: {NEO4J_URI!r} must start with bolt:// or neo4j://"
+    )
+if NEO4J_AUTH != "none" and "/" not in NEO4J_AUTH:
+    raise ImproperlyConfigured("Setting NEO4J_AUTH is invalid: use 'none' or 'user/password'")
+
+# --- Celery ------------------------------------------------------------------
+CELERY_BROKER_URL = _setting("CELERY_BROKER_URL", env.str, default="")
+# Without a broker the portal still works on one machine: tasks run in-process.
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_RESULT_BACKEND = _setting("CELERY_RESULT_BACKEND", env.str, default="") or None
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+
+# --- Lineage engine config (the seed's YAML) ---------------------------------
+LINEAGE_CONFIG_PATH = _setting(
+    "LINEAGE_CONFIG", env.str, default=str(BASE_DIR / "lineage-engine.config.yaml")
+)
+try:
+    LINEAGE_CONFIG = load_config(LINEAGE_CONFIG_PATH, environ=dict(env.ENVIRON))
+except ConfigError as exc:
+    raise ImproperlyConfigured(f"Setting LINEAGE_CONFIG ({LINEAGE_CONFIG_PATH}): {exc}") from exc
+
+# --- Snowflake (secrets stay in the environment) -----------------------------
+SNOWFLAKE = {
+    "account": _setting("SNOWFLAKE_ACCOUNT", env.str, default=""),
+    "user": _setting("SNOWFLAKE_USER", env.str, default=""),
+    "password": _setting("SNOWFLAKE_PASSWORD", env.str, default=""),
+    "role": _setting("SNOWFLAKE_ROLE", env.str, default="LINEAGE_OBSERVER"),
+    "warehouse": _setting("SNOWFLAKE_WAREHOUSE", env.str, default=""),
+    # Set only for the local emulator (fakesnow server) or a private endpoint.
+    "host": _setting("SNOWFLAKE_HOST", env.str, default=""),
+    "port": _setting("SNOWFLAKE_PORT", env.int, default=443),
+    "protocol": _setting("SNOWFLAKE_PROTOCOL", env.str, default="https"),
+}
+
+# --- REST API ----------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Lineage Portal API",
+    "DESCRIPTION": "Lineage, governance and exposure evidence for regulated data.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "INFO"},
+    "loggers": {"neo4j": {"level": "WARNING"}, "snowflake": {"level": "WARNING"}},
+}

@@ -1,0 +1,60 @@
+"""Shared fixtures: real services only. A missing service fails loudly, it is never skipped."""
+from __future__ import annotations
+
+import socket
+from urllib.parse import urlparse
+
+import pytest
+from django.conf import settings
+
+
+def _require_port(service: str, url: str, default_port: int) -> None:
+    parsed = urlparse(url)
+    host, port = parsed.hostname or "127.0.0.1", parsed.port or default_port
+    try:
+        with socket.create_connection((host, port), timeout=3):
+            return
+    except OSError as exc:
+        pytest.fail(
+            f"{service} is not answering at {host}:{port} ({exc}). "
+            "Start the test services with `bash scripts/services.sh start all` "
+            "(make test does this for you).",
+            pytrace=False,
+        )
+
+
+@pytest.fixture(scope="session")
+def neo4j_uri() -> str:
+    _require_port("Neo4j (Bolt)", settings.TEST_NEO4J_URI, 7687)
+    return settings.TEST_NEO4J_URI
+
+
+@pytest.fixture
+def embedded_store(db):
+    """The embedded graph store on the test database (Postgres), empty."""
+    from graph.store.embedded import EmbeddedStore
+
+    store = EmbeddedStore()
+    store.ensure_schema()
+    store.clear()
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def neo4j_store(neo4j_uri):
+    """The Neo4j graph store on the real server, emptied before each test."""
+    from graph.store.neo4j import Neo4jStore
+
+    store = Neo4jStore(uri=neo4j_uri, auth=settings.TEST_NEO4J_AUTH, database="neo4j")
+    store.ensure_schema()
+    store.clear()
+    yield store
+    store.clear()
+    store.close()
+
+
+@pytest.fixture(params=["embedded", "neo4j"])
+def store(request):
+    """Each backend in turn: the contract suite runs the same assertions on both."""
+    return request.getfixturevalue(f"{request.param}_store")
