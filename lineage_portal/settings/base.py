@@ -169,3 +169,11 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "INFO"},
     "loggers": {"neo4j": {"level": "WARNING"}, "snowflake": {"level": "WARNING"}},
 }
+
+# Incremental sync on Celery beat, every `telemetry.scan_interval_minutes`.
+CELERY_BEAT_SCHEDULE = {
+    "incremental-sync": {
+        "task": "graph.tasks.incremental_sync_task",
+        "schedule": 60.0 * LINEAGE_CONFIG["telemetry"]["scan_interval_minutes"],
+    },
+}
