@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "graph",
     "governance",
 ]
@@ -99,12 +100,16 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
+# Served from the app directories in development; collectstatic fills STATIC_ROOT for deploys.
+WHITENOISE_USE_FINDERS = True
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
 # --- Graph store -------------------------------------------------------------
 NEO4J_URI = _setting("NEO4J_URI", env.str, default="")
 NEO4J_AUTH = _setting("NEO4J_AUTH", env.str, default="none")
 NEO4J_DATABASE = _setting("NEO4J_DATABASE", env.str, default="neo4j")
-if NEO4J_URI and not NEO4J_URI.split("://", 1)[0] in {"bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc"}:
+_NEO4J_SCHEMES = {"bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc"}
+if NEO4J_URI and NEO4J_URI.split("://", 1)[0] not in _NEO4J_SCHEMES:
     raise ImproperlyConfigured(
         f"Setting NEO4J_URI is invalid: {NEO4J_URI!r} must start with bolt:// or neo4j://"
     )
@@ -160,6 +165,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Lineage, governance and exposure evidence for regulated data.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 LOGGING = {
