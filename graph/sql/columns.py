@@ -1,0 +1,312 @@
+"""Column lineage of one query: which physical columns feed each output column, and how.
+
+The query is qualified once (tables and columns, stars expanded from the caller's
+schema); then each output column is followed through the scope tree — CTEs, derived
+tables, UNION branches, scalar subqueries, lateral/unnest sources — down to physical
+tables, composing the transform of every step (see `graph.sql.transforms`).
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
+from sqlglot.optimizer.qualify_columns import qualify_columns
+from sqlglot.optimizer.qualify_tables import qualify_tables
+from sqlglot.optimizer.scope import Scope, build_scope
+from sqlglot.schema import MappingSchema
+
+from graph.sql.names import Naming, SchemaIndex
+from graph.sql.transforms import IDENTITY, path_transform, stronger, weaker
+
+# (table key, column) → transform
+Upstreams = dict[tuple[str, str], str]
+
+# Marks a column written without a table qualifier: it may name an earlier select alias.
+BARE = "lineage_bare"
+# Dialects where a select-list expression may use an alias defined before it.
+LATERAL_ALIAS_DIALECTS = frozenset(
+    {"snowflake", "databricks", "spark", "redshift", "duckdb", "teradata", "clickhouse"}
+)
+
+
+def qualified_scope(
+    query: exp.Query, *, dialect: Dialect, naming: Naming, schema: SchemaIndex
+) -> Scope | None:
+    """Qualify tables (with the defaults) and columns of `query`; its root scope."""
+    db = exp.to_identifier(naming.default_schema, quoted=True) if naming.default_schema else None
+    catalog = exp.to_identifier(naming.default_db, quoted=True) if naming.default_db else None
+    query = qualify_tables(query, db=db, catalog=catalog, dialect=dialect)
+    for column in query.find_all(exp.Column):
+        if not column.table:
+            column.meta[BARE] = True
+    mapping = schema.mapping or MappingSchema(dialect=dialect)
+    # sqlglot would read every bare name that matches an earlier alias as that alias, even
+    # where the table's own column wins (`SHA2(email) AS email, email AS raw`): the resolver
+    # decides that instead, knowing the dialect.
+    query = qualify_columns(query, mapping, expand_alias_refs=False, dialect=dialect)
+    return build_scope(query)
+
+
+def plain_scope(query: exp.Expr) -> Scope | None:
+    """The scope tree of a query whose tables are all we need."""
+    return build_scope(query)
+
+
+def physical_tables(root: Scope | None, naming: Naming) -> set[str]:
+    """Keys of every table (and stage) read anywhere in the scope tree."""
+    tables: set[str] = set()
+    for scope in root.traverse() if root else ():
+        for source in scope.sources.values():
+            if isinstance(source, exp.Table) and (key := naming.table_key(source)):
+                tables.add(key)
+    return tables
+
+
+def merge_alternative(into: Upstreams, key: tuple[str, str], transform: str) -> None:
+    """Record one more path to `key`; the least-masked path wins."""
+    into[key] = weaker(into[key], transform) if key in into else transform
+
+
+def is_star(projection: exp.Expr) -> bool:
+    """An unexpanded `*` or `t.*` left in a select list (no schema to expand it)."""
+    return isinstance(projection, exp.Star) or (
+        isinstance(projection, exp.Column) and isinstance(projection.this, exp.Star)
+    )
+
+
+class ColumnResolver:
+    """Follows output columns of a qualified query down to physical columns."""
+
+    def __init__(self, naming: Naming, schema: SchemaIndex, *, lateral_aliases: bool) -> None:
+        self._naming = naming
+        self._schema = schema
+        self._lateral_aliases = lateral_aliases
+        self._memo: dict[tuple[int, str | int], Upstreams] = {}
+        self._active: set[tuple[int, str | int]] = set()
+
+    def outputs(self, scope: Scope) -> list[tuple[str | None, Upstreams]]:
+        """(name, upstreams) per output column, in order; name None for an unexpanded star."""
+        return [
+            (None, {}) if is_star(projection) else (projection.alias_or_name, self.column(scope, i))
+            for i, projection in enumerate(scope.expression.selects)
+        ]
+
+    def column(self, scope: Scope, key: str | int) -> Upstreams:
+        """Upstreams of one output column (by name or position) of a scope's query."""
+        memo_key = (id(scope), key)
+        if memo_key in self._memo:
+            return self._memo[memo_key]
+        if memo_key in self._active:  # a recursive CTE refers to itself
+            return {}
+        self._active.add(memo_key)
+        try:
+            result = self._scope_column(scope, key)
+        finally:
+            self._active.discard(memo_key)
+        self._memo[memo_key] = result
+        return result
+
+    def _scope_column(self, scope: Scope, key: str | int) -> Upstreams:
+        query = scope.expression
+        if isinstance(query, exp.SetOperation):
+            return self._set_operation_column(scope, key)
+        if not isinstance(query, exp.Select):
+            return {}
+        projection = _projection(query, key)
+        if projection is None:
+            return self._through_star(scope, key) if isinstance(key, str) else {}
+        if is_star(projection):
+            return {}
+        return self._expression(projection, scope)
+
+    def _set_operation_column(self, scope: Scope, key: str | int) -> Upstreams:
+        index = key if isinstance(key, int) else _index_of(scope.expression.named_selects, key)
+        merged: Upstreams = {}
+        if index is None:
+            return merged
+        for branch in scope.set_operation_scopes:
+            for upstream, transform in self.column(branch, index).items():
+                merge_alternative(merged, upstream, transform)
+        return merged
+
+    def _expression(self, expression: exp.Expr, scope: Scope) -> Upstreams:
+        """Upstreams of every column and scalar subquery inside one expression."""
+        result: Upstreams = {}
+        for node in _value_nodes(expression):
+            step = path_transform(node, expression)
+            if step is None:
+                continue
+            if isinstance(node, exp.Column):
+                found = self._column_reference(node, scope)
+            else:
+                found = self._subquery(node, scope)
+            for upstream, transform in found.items():
+                merge_alternative(result, upstream, stronger(transform, step))
+        return result
+
+    def _column_reference(self, column: exp.Column, scope: Scope) -> Upstreams:
+        alias = self._lateral_alias(column, scope)
+        if alias is not None:
+            return self._expression(alias, scope)
+        name = column.name
+        source_name = column.table or self._guess_source(scope, name, _selected(scope))
+        source, owner = _find_source(scope, source_name) if source_name else (None, None)
+        return self._from_source(source, owner, name)
+
+    def _lateral_alias(self, column: exp.Column, scope: Scope) -> exp.Expr | None:
+        """The earlier projection a bare name refers to (`a + 1 AS x, x * 2 AS y`), if any.
+
+        A column of a source wins over an alias of the same name, as in the warehouses.
+        Without a schema, an alias is taken to shadow a source column when its own
+        expression uses that name (`SHA2(email) AS email`).
+        """
+        if not (self._lateral_aliases and column.meta.get(BARE)):
+            return None
+        if not isinstance(scope.expression, exp.Select):
+            return None
+        name = column.name
+        earlier = _earlier_alias(scope.expression, column, name)
+        if earlier is None:
+            return None
+        known = [self._known_columns(source) for source in _selected(scope).values()]
+        if any(columns is not None and name in columns for columns in known):
+            return None
+        if all(columns is not None for columns in known):
+            return earlier.this
+        shadows = any(c.name == name for c in earlier.this.find_all(exp.Column))
+        return None if shadows else earlier.this
+
+    def _from_source(self, source, owner: Scope | None, name: str) -> Upstreams:
+        if isinstance(source, exp.Table):
+            key = self._naming.table_key(source)
+            return {(key, name): IDENTITY} if key else {}
+        if not isinstance(source, Scope) or owner is None:
+            return {}
+        if source.is_udtf:
+            return self._udtf(source, owner)
+        return self.column(source, name)
+
+    def _udtf(self, udtf: Scope, owner: Scope) -> Upstreams:
+        """UNNEST/FLATTEN/LATERAL: the unnested values are the argument's values."""
+        result: Upstreams = {}
+        own_alias = udtf.expression.alias
+        for node in _value_nodes(udtf.expression):
+            if isinstance(node, exp.Column) and not (own_alias and node.table == own_alias):
+                for upstream, transform in self._column_reference(node, owner).items():
+                    merge_alternative(result, upstream, transform)
+        return result
+
+    def _subquery(self, node: exp.Expr, scope: Scope) -> Upstreams:
+        query = node.unnest() if isinstance(node, exp.Subquery) else node
+        for child in scope.subquery_scopes:
+            if child.expression is query:
+                return self.column(child, 0)
+        return {}
+
+    def _through_star(self, scope: Scope, name: str) -> Upstreams:
+        """A column not named in a `SELECT *` query comes from whichever source has it."""
+        candidates: dict[str, object] = {}
+        selected = _selected(scope)
+        for projection in scope.expression.selects:
+            if isinstance(projection, exp.Star):
+                candidates.update(selected)
+            elif is_star(projection) and projection.table in selected:
+                candidates[projection.table] = selected[projection.table]
+        source_name = self._guess_source(scope, name, candidates)
+        if source_name is None:
+            return {}
+        return self._from_source(candidates[source_name], scope, name)
+
+    def _guess_source(self, scope: Scope, name: str, sources: dict) -> str | None:
+        """The one source an unqualified column can come from, if there is exactly one."""
+        if len(sources) == 1:
+            return next(iter(sources))
+        sure, maybe = [], []
+        for source_name, source in sources.items():
+            known = self._known_columns(source)
+            if known is None:
+                maybe.append(source_name)
+            elif name in known:
+                sure.append(source_name)
+        if len(sure) == 1:
+            return sure[0]
+        return maybe[0] if not sure and len(maybe) == 1 else None
+
+    def _known_columns(self, source) -> list[str] | None:
+        if isinstance(source, exp.Table):
+            return self._schema.columns_of(self._naming.table_key(source))
+        if isinstance(source, Scope) and source.is_udtf:
+            return _alias_columns(source.expression)
+        if isinstance(source, Scope):
+            query = source.expression
+            if isinstance(query, exp.Query) and not any(is_star(s) for s in query.selects):
+                return query.named_selects
+        return None
+
+
+def _earlier_alias(select: exp.Select, column: exp.Column, name: str) -> exp.Alias | None:
+    """The projection aliased `name` that comes before the one holding `column`."""
+    holder = column
+    while holder.parent is not None and holder.parent is not select:
+        holder = holder.parent
+    if holder.arg_key != "expressions":  # not in the select list (e.g. a LATERAL argument)
+        return None
+    found = None
+    for projection in select.expressions:
+        if projection is holder:
+            return found
+        if found is None and isinstance(projection, exp.Alias) and projection.alias == name:
+            found = projection
+    return None
+
+
+def _alias_columns(udtf: exp.Expr) -> list[str] | None:
+    """Column names a table function's alias declares (`UNNEST(x) AS e(email)`), if any."""
+    alias = udtf.args.get("alias")
+    names = [column.name for column in alias.columns] if isinstance(alias, exp.TableAlias) else []
+    return names or None
+
+
+def _selected(scope: Scope) -> dict[str, object]:
+    """FROM/JOIN sources of a scope by alias (CTE definitions it only could use excluded)."""
+    return {name: source for name, (_, source) in scope.selected_sources.items()}
+
+
+def _find_source(scope: Scope, name: str) -> tuple[object, Scope | None]:
+    """The source an alias names, looking outwards for correlated references."""
+    current: Scope | None = scope
+    while current is not None:
+        if name in current.sources:
+            return current.sources[name], current
+        current = current.parent
+    return None, None
+
+
+def _projection(query: exp.Select, key: str | int) -> exp.Expr | None:
+    selects = query.selects
+    if isinstance(key, int):
+        return selects[key] if key < len(selects) else None
+    return next((s for s in selects if s.alias_or_name == key), None)
+
+
+def _index_of(names: list[str], name: str) -> int | None:
+    return names.index(name) if name in names else None
+
+
+def _value_nodes(expression: exp.Expr):
+    """Column references and nested queries in an expression, without entering the latter.
+
+    Lambda parameters (`x -> x + 1`) are not columns and are skipped.
+    """
+    stack: list[tuple[exp.Expr, frozenset[str]]] = [(expression, frozenset())]
+    while stack:
+        node, params = stack.pop()
+        if isinstance(node, exp.Column):
+            if not is_star(node) and not (not node.table and node.name in params):
+                yield node
+        elif node is not expression and isinstance(node, exp.Query | exp.Subquery):
+            yield node
+        else:
+            if isinstance(node, exp.Lambda):
+                params = params | {arg.name for arg in node.expressions}
+            stack.extend((child, params) for child in node.iter_expressions())
