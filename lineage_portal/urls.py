@@ -6,6 +6,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import IsAuthenticated
 
+from graph import openlineage_api
+
 
 def healthz(request):
     """Liveness for load balancers and compose health checks; says nothing sensitive."""
@@ -24,6 +26,7 @@ urlpatterns = [
         SpectacularSwaggerView.as_view(url_name="api-schema", permission_classes=[IsAuthenticated]),
         name="api-docs",
     ),
+    path("api/v1/lineage", openlineage_api.LineageEventView.as_view(), name="openlineage-events"),
     path("api/v1/", include("graph.api_urls")),
     path("", include("graph.urls")),
 ]
