@@ -16,6 +16,7 @@ PACKAGES=(
     chromium                                   # headless browser tests
     poppler-utils                              # pdftotext / pdftoppm
     fonts-dejavu-core                          # a default font for PDFs/screenshots
+    fonts-noto-color-emoji                     # glyphs such as the lock on masked edges
     libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0   # WeasyPrint runtime libs
     "$@"
 )
