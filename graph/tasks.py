@@ -1,0 +1,63 @@
+"""Thin Celery tasks: each takes ids, fetches, calls one service in ``graph.ingestion``.
+
+Retries follow ``telemetry.retry`` (attempts in all, backoff doubling from
+``backoff_seconds``). ``acks_late``: a worker that dies mid-window leaves the message to
+be redelivered, which is safe because a replayed window changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from django.conf import settings
+from django.db import transaction
+
+from graph import ingestion
+from graph.models import IngestionRun, Source
+from graph.sources.base import PULLED_KINDS
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(bind=True, acks_late=True)
+def ingest_window_task(self, run_id: int) -> str:
+    """Ingest one queued window (an ``IngestionRun``) into the configured graph store."""
+    from graph.store import get_store
+
+    run = IngestionRun.objects.select_related("source").get(pk=run_id)
+    if run.status == IngestionRun.Status.SUCCEEDED:
+        return run.status  # a redelivered message: the window is in already
+    try:
+        ingestion.run_execute(run=run, store=get_store())
+    except Exception as exc:
+        retry = settings.LINEAGE_CONFIG["telemetry"]["retry"]
+        if self.request.retries + 1 >= retry["attempts"]:
+            raise
+        countdown = retry["backoff_seconds"] * 2**self.request.retries
+        logger.warning("run %s failed (%s); retrying in %ss", run_id, exc, countdown)
+        raise self.retry(exc=exc, countdown=countdown, max_retries=retry["attempts"] - 1) from exc
+    return run.status
+
+
+@shared_task(acks_late=True)
+def backfill_task(source_id: int, days: int) -> int:
+    """Split the last ``days`` days of a source into windows; one task per window."""
+    source = Source.objects.get(pk=source_id)
+    window_hours = settings.LINEAGE_CONFIG["telemetry"]["window_hours"]
+    with transaction.atomic():
+        job = ingestion.backfill(source=source, days=days, window_hours=window_hours)
+        return ingestion.run_backfill(backfill=job)
+
+
+@shared_task
+def incremental_sync_task() -> int:
+    """For Celery beat: queue the windows from each enabled source's watermark up to now."""
+    queued = 0
+    for source in Source.objects.filter(enabled=True, kind__in=PULLED_KINDS):
+        with transaction.atomic():
+            runs = ingestion.sync_windows(source=source)
+            for run in runs:
+                transaction.on_commit(lambda run_id=run.pk: ingest_window_task.delay(run_id))
+        queued += len(runs)
+    return queued
