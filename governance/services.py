@@ -1,4 +1,13 @@
-"""Governance writes. Each service is one atomic change; views and commands call these."""
+"""Governance writes. Each service is one atomic change; views and commands call these.
+
+This module is the one place to import them from. Every service takes keyword-only
+arguments, checks permission through ``governance.permissions``, raises
+``ValidationError`` (naming the bad value), ``PermissionDenied`` or ``StaleAssetError``,
+and records an ``AuditEvent`` with what changed. The implementations live in
+``asset_services`` (one asset, bulk), ``review_services`` (attestations, suggestions)
+and ``registry_services`` (stewards, masking policies, tags).
+"""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,7 +16,56 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 
+from .asset_services import (
+    BulkResult,
+    asset_governance_get_or_create,
+    asset_update,
+    bulk_assign,
+    classification_assign,
+    masking_policy_assign,
+    review_cycle_days,
+    review_cycle_open,
+    steward_assign,
+    tags_set,
+)
+from .errors import StaleAssetError
+from .registry_services import (
+    masking_policy_create,
+    masking_policy_update,
+    regulatory_tag_create,
+    regulatory_tag_update,
+    steward_create,
+    steward_update,
+)
+from .review_services import review_attest, tag_suggestion_accept, tag_suggestion_reject
 from .roles import AUDITOR, COMPLIANCE_ADMIN, ROLES, STEWARD
+
+__all__ = [
+    "DEMO_LOGINS",
+    "BulkResult",
+    "DemoLogin",
+    "StaleAssetError",
+    "asset_governance_get_or_create",
+    "asset_update",
+    "bulk_assign",
+    "classification_assign",
+    "demo_users_create",
+    "masking_policy_assign",
+    "masking_policy_create",
+    "masking_policy_update",
+    "regulatory_tag_create",
+    "regulatory_tag_update",
+    "review_attest",
+    "review_cycle_days",
+    "review_cycle_open",
+    "role_groups_ensure",
+    "steward_assign",
+    "steward_create",
+    "steward_update",
+    "tag_suggestion_accept",
+    "tag_suggestion_reject",
+    "tags_set",
+]
 
 
 @dataclass(frozen=True)

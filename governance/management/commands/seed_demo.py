@@ -1,10 +1,12 @@
-"""Seed the demo installation: role groups, demo logins, and the demo warehouse's lineage."""
+"""Seed the demo: role groups, demo logins, the demo warehouse's lineage and its governance."""
+
 from __future__ import annotations
 
 import sys
 
 from django.core.management.base import BaseCommand
 
+from governance.demo import demo_governance_seed
 from governance.services import demo_users_create
 from graph.models import Source
 
@@ -37,6 +39,7 @@ class Command(BaseCommand):
             f"Graph store ({store.name}): {counts.datasets} datasets, {counts.columns} columns, "
             f"{counts.dataset_edges} table edges, {counts.column_edges} column edges."
         )
+        self.stdout.write(demo_governance_seed().summary())
         self.stdout.write("Demo logins (username / password — role):")
         for login in logins:
             self.stdout.write(f"  {login.username} / {login.password} — {login.role}")
