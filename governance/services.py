@@ -73,12 +73,13 @@ class DemoLogin:
     username: str
     password: str
     role: str
+    full_name: str
 
 
 DEMO_LOGINS = (
-    DemoLogin("steward", "steward-demo", STEWARD),
-    DemoLogin("auditor", "auditor-demo", AUDITOR),
-    DemoLogin("admin", "admin-demo", COMPLIANCE_ADMIN),
+    DemoLogin("steward", "steward-demo", STEWARD, "Sam Steward"),
+    DemoLogin("auditor", "auditor-demo", AUDITOR, "Avery Auditor"),
+    DemoLogin("admin", "admin-demo", COMPLIANCE_ADMIN, "Ada Admin"),
 )
 
 
@@ -95,7 +96,7 @@ def demo_users_create() -> tuple[DemoLogin, ...]:
     for login in DEMO_LOGINS:
         user, _ = users.get_or_create(username=login.username)
         user.set_password(login.password)
-        user.first_name = login.role.split()[0]
+        user.first_name, user.last_name = login.full_name.split(" ", 1)
         user.email = f"{login.username}@demo.lineage-portal.local"
         user.is_staff = login.role == COMPLIANCE_ADMIN
         user.is_superuser = login.role == COMPLIANCE_ADMIN
