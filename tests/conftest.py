@@ -1,7 +1,10 @@
 """Shared fixtures: real services only. A missing service fails loudly, it is never skipped."""
 from __future__ import annotations
 
+import fcntl
 import socket
+import tempfile
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -43,18 +46,32 @@ def embedded_store(db):
 
 @pytest.fixture
 def neo4j_store(neo4j_uri):
-    """The Neo4j graph store on the real server, emptied before each test."""
+    """The Neo4j graph store on the real server, emptied before each test.
+
+    Community edition has one database, so test runs sharing a server (two checkouts,
+    CI beside a developer) take a file lock around each test instead of wiping each
+    other's graphs.
+    """
     from graph.store.neo4j import Neo4jStore
 
-    store = Neo4jStore(uri=neo4j_uri, auth=settings.TEST_NEO4J_AUTH, database="neo4j")
-    store.ensure_schema()
-    store.clear()
-    yield store
-    store.clear()
-    store.close()
+    port = urlparse(neo4j_uri).port or 7687
+    lock_path = Path(tempfile.gettempdir()) / f"lineage-portal-neo4j-{port}.lock"
+    with open(lock_path, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        store = Neo4jStore(uri=neo4j_uri, auth=settings.TEST_NEO4J_AUTH, database="neo4j")
+        store.ensure_schema()
+        store.clear()
+        yield store
+        store.clear()
+        store.close()
 
 
-@pytest.fixture(params=["embedded", "neo4j"])
+@pytest.fixture(
+    params=[
+        pytest.param("embedded", marks=pytest.mark.django_db),
+        pytest.param("neo4j", marks=pytest.mark.neo4j),
+    ]
+)
 def store(request):
     """Each backend in turn: the contract suite runs the same assertions on both."""
     return request.getfixturevalue(f"{request.param}_store")

@@ -172,6 +172,8 @@ class Read:
 
 @dataclass(frozen=True)
 class Counts:
+    """How many nodes and edges a store holds."""
+
     datasets: int
     columns: int
     dataset_edges: int
@@ -194,7 +196,7 @@ class GraphStore(ABC):
     def clear(self) -> None:
         """Delete every node and edge (tests and demo reseeding only)."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - an optional hook; nothing to release by default
         """Release connections."""
 
     # --- writes (batched, idempotent) ---------------------------------------

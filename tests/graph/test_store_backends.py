@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from datetime import UTC, datetime
 from io import StringIO
 
 import pytest
@@ -10,7 +11,7 @@ from django.core.management import call_command
 from neo4j import GraphDatabase
 
 from graph.store import reset_store
-from graph.store.base import StoreError
+from graph.store.base import DatasetNode, EdgeObservation, StoreError
 from graph.store.neo4j import Neo4jStore, parse_auth
 
 
@@ -79,3 +80,23 @@ def test_graph_schema_on_neo4j_creates_constraints_and_indexes(neo4j_store, sett
         records, _, _ = driver.execute_query("SHOW CONSTRAINTS YIELD name", database_="neo4j")
     names = {r["name"] for r in records}
     assert {"lineage_dataset_key", "lineage_column_key", "lineage_principal_name"} <= names
+
+
+def test_neo4j_keeps_times_as_zoned_datetimes(neo4j_store, settings):
+    when = datetime(2026, 6, 1, 12, 30, 15, 250_000, tzinfo=UTC)
+    neo4j_store.merge_edges(
+        [EdgeObservation("pg://d.s.a", "pg://d.s.b", "dataset", "CTAS", when, when)]
+    )
+    neo4j_store.merge_datasets([DatasetNode("pg://d.s.a", "pg", "d.s.a", first_seen=when)])
+    with GraphDatabase.driver(settings.TEST_NEO4J_URI, auth=None) as driver:
+        records, _, _ = driver.execute_query(
+            "MATCH (a:Dataset)-[e:FEEDS]->() RETURN valueType(e.first_seen) AS edge, "
+            "valueType(a.first_seen) AS node",
+            database_="neo4j",
+        )
+    assert records[0].data() == {
+        "edge": "ZONED DATETIME NOT NULL",
+        "node": "ZONED DATETIME NOT NULL",
+    }
+    [edge] = neo4j_store.edges_of("pg://d.s.a")
+    assert edge.first_seen == when and edge.first_seen.tzinfo == UTC
