@@ -162,6 +162,9 @@ class StoreNode(models.Model):
     class Meta:
         db_table = "graph_store_node"
 
+    def __str__(self) -> str:
+        return self.key
+
 
 class StoreAlias(models.Model):
     """A former key of a renamed dataset or column, pointing at its current key."""
@@ -172,6 +175,9 @@ class StoreAlias(models.Model):
     class Meta:
         db_table = "graph_store_alias"
 
+    def __str__(self) -> str:
+        return f"{self.old_key} -> {self.key}"
+
 
 class StoreEdge(models.Model):
     """A FEEDS edge of the embedded graph store, upstream → downstream."""
@@ -180,9 +186,10 @@ class StoreEdge(models.Model):
     downstream = models.CharField(max_length=700, db_index=True)
     level = models.CharField(max_length=8)  # dataset | column
     transformation_type = models.CharField(max_length=64)
-    query_id = models.CharField(max_length=128, blank=True, null=True)
-    job = models.CharField(max_length=512, blank=True, null=True)
-    job_version = models.CharField(max_length=128, blank=True, null=True)
+    # NULL, not "", mirrors a missing property on a Neo4j edge: both backends answer alike.
+    query_id = models.CharField(max_length=128, blank=True, null=True)  # noqa: DJ001
+    job = models.CharField(max_length=512, blank=True, null=True)  # noqa: DJ001
+    job_version = models.CharField(max_length=128, blank=True, null=True)  # noqa: DJ001
     execution_status = models.CharField(max_length=32, default="SUCCESS")
     masking = models.CharField(max_length=16, default="identity")
     first_seen = models.DateTimeField()
@@ -194,6 +201,9 @@ class StoreEdge(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["upstream", "downstream"], name="store_edge_unique")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.upstream} -> {self.downstream}"
 
 
 class StoreRead(models.Model):
@@ -211,3 +221,6 @@ class StoreRead(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["principal", "dataset_key"], name="store_read_unique")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.principal} read {self.dataset_key}"
