@@ -142,7 +142,7 @@ class LineageSource(ABC):
 
 
 # Kinds whose history the portal pulls (the others push: OpenLineage events, dbt uploads).
-PULLED_KINDS = ("snowflake",)
+PULLED_KINDS = ("snowflake", "postgres")
 
 
 def source_for(source: Source) -> LineageSource:
@@ -151,4 +151,8 @@ def source_for(source: Source) -> LineageSource:
         from .snowflake import SnowflakeSource
 
         return SnowflakeSource.from_model(source)
+    if source.kind == "postgres":
+        from .postgres import PostgresSource
+
+        return PostgresSource.from_model(source)
     raise ValueError(f"source {source.name!r}: no fetcher for kind {source.kind!r}")

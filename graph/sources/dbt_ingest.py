@@ -1,0 +1,287 @@
+"""dbt artifacts into the graph: ``dbt_artifacts_ingest`` records them as one ``IngestionRun``.
+
+What it writes (docs/sources.md):
+
+* Dataset edges from each model's and snapshot's ``depends_on.nodes`` (transformation
+  DBT_MODEL or DBT_SNAPSHOT), and column edges from its ``compiled_code``, parsed with the
+  adapter's dialect as ``CREATE TABLE <relation> AS <compiled_code>``; a dataset edge is as
+  leaky as its leakiest column edge, ``unknown`` without any.
+* Every edge of a node carries the node's last run: ``execution_status`` SUCCESS, ERROR or
+  SKIPPED from ``run_results.json`` (run_count 1 for a success, 0 otherwise: a failed run
+  moved nothing), the time its execution started, ``job`` ``dbt:<unique_id>`` and
+  ``job_version`` ``<dbt version>:<checksum of the node's file>``. Unlike a warehouse
+  statement, a dbt node's dependencies are declared, so a failing model still has its
+  edges, drawn as failed. A node that did not run (absent from run_results) only adds the
+  edges the graph does not have yet, as NOT_RUN, so it never hides a real run's status.
+* Problems are ``ParseFailure``s of the run, one per node and reason, named by the node's
+  unique id: a node missing keys is left out, a node whose SQL cannot be parsed keeps its
+  dataset edges. Only an unreadable manifest fails the run, with the reason as its error.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from graph import catalog
+from graph.ingestion import MASKING_ORDER, default_parser
+from graph.models import IngestionRun, ParseFailure, Source
+from graph.sql import LineageParser
+from graph.store.base import ColumnNode, DatasetNode, EdgeObservation, GraphStore, column_key
+
+from .base import FetchIssue
+from .dbt import (
+    NOT_RUN,
+    TRANSFORMATIONS,
+    DbtArtifacts,
+    DbtArtifactsError,
+    DbtNode,
+    load_artifacts,
+    statement_text,
+    upstream_nodes,
+)
+
+# The parser writes the model's columns into a table no schema knows: it maps a CTAS's
+# outputs onto its target's known columns by position, and the catalog knows the model's
+# columns in an order that need not be the SELECT's (a column added in the middle).
+PARSE_TARGET = '"__dbt_model__"'
+
+
+@dataclass
+class DbtLineage:
+    """What the artifacts contribute to the graph, before it is merged."""
+
+    datasets: dict[str, DatasetNode] = field(default_factory=dict)
+    columns: set[tuple[str, str]] = field(default_factory=set)
+    edges: list[EdgeObservation] = field(default_factory=list)  # of nodes that ran
+    unrun_edges: list[EdgeObservation] = field(default_factory=list)  # merged only if new
+    issues: list[FetchIssue] = field(default_factory=list)
+    nodes_with_sql: int = 0
+
+
+def column_pairs(
+    artifacts: DbtArtifacts, node: DbtNode, parser, schema: dict
+) -> tuple[dict[tuple[str, str, str], str], str | None]:
+    """{(upstream key, upstream column, column): transform} from the compiled SQL, and an error."""
+    if not node.compiled_sql:
+        return {}, "no compiled SQL in the manifest (run dbt compile, build or docs generate)"
+    result = parser.parse(
+        statement_text(node, target=PARSE_TARGET),
+        dialect=artifacts.platform,
+        default_db=node.database,
+        default_schema=node.schema,
+        schema=schema,
+    )
+    if result.error:
+        return {}, f"compiled SQL: {result.error}"
+    pairs: dict[tuple[str, str, str], str] = {}
+    for lineage in result.column_lineage:
+        for up in lineage.upstreams:
+            key = catalog.dataset_key(
+                artifacts.platform, up.table, default_db=node.database, default_schema=node.schema
+            )
+            if key and key != artifacts.key(node):  # an incremental model reading itself
+                pair = (key, up.column.lower(), lineage.column.lower())
+                pairs[pair] = leakiest(pairs.get(pair), up.transform)
+    return pairs, None
+
+
+def leakiest(*maskings: str | None) -> str:
+    """Of several ways a value travels, the one that leaks the most."""
+    return min((m for m in maskings if m), key=MASKING_ORDER.index, default="unknown")
+
+
+def run_details(artifacts: DbtArtifacts, node: DbtNode) -> dict[str, Any]:
+    """The execution metadata every edge of ``node`` carries: its last run."""
+    result = artifacts.results.get(node.unique_id)
+    at = artifacts.when(node.unique_id)
+    status = result.status if result else NOT_RUN
+    return {
+        "transformation_type": TRANSFORMATIONS[node.resource_type],
+        "first_seen": at,
+        "last_seen": at,
+        "run_count": 1 if status == "SUCCESS" else 0,
+        "query_id": result.query_id if result else None,
+        "job": f"dbt:{node.unique_id}"[:512],
+        "job_version": f"{artifacts.dbt_version}:{node.checksum[:12]}"[:128],
+        "execution_status": status,
+    }
+
+
+def node_lineage(
+    artifacts: DbtArtifacts, node: DbtNode, parser, schema: dict, lineage: DbtLineage
+) -> None:
+    """Add one model's or snapshot's dataset and column edges to ``lineage``."""
+    down = artifacts.key(node)
+    details = run_details(artifacts, node)
+    bucket = lineage.edges if node.unique_id in artifacts.results else lineage.unrun_edges
+    pairs, error = column_pairs(artifacts, node, parser, schema)
+    if error:
+        lineage.issues.append(FetchIssue(node.unique_id, error, node.compiled_sql or ""))
+    by_table: dict[str, str] = {}
+    for (up, up_col, down_col), masking in sorted(pairs.items()):
+        bucket.append(
+            EdgeObservation(
+                column_key(up, up_col),
+                column_key(down, down_col),
+                "column",
+                masking=masking,
+                **details,
+            )
+        )
+        lineage.columns |= {(up, up_col), (down, down_col)}
+        by_table[up] = leakiest(by_table.get(up), masking)
+    declared = {artifacts.key(up) for up in upstream_nodes(artifacts, node, lineage.issues)}
+    for up in sorted((declared | set(by_table)) - {down, None}):
+        bucket.append(
+            EdgeObservation(up, down, "dataset", masking=by_table.get(up, "unknown"), **details)
+        )
+        _dataset(lineage, artifacts.platform, up, "table", details["first_seen"])
+
+
+def _dataset(lineage: DbtLineage, platform: str, key: str, kind: str, at: datetime) -> None:
+    """Record a dataset once; a node's own kind wins over a guess from an edge."""
+    known = lineage.datasets.get(key)
+    if known is None or (kind != "table" and known.kind == "table"):
+        lineage.datasets[key] = DatasetNode(
+            key=key, platform=platform, name=catalog.key_name(key), kind=kind, first_seen=at
+        )
+
+
+def artifacts_lineage(artifacts: DbtArtifacts, parser) -> DbtLineage:
+    """Datasets, columns and edges of every node; problems become per-node issues."""
+    lineage = DbtLineage(issues=list(artifacts.issues))
+    start, schema = artifacts.window()[0], artifacts.schema()
+    for node in artifacts.nodes.values():
+        if node.kind != "ephemeral":
+            _dataset(lineage, artifacts.platform, artifacts.key(node), node.kind, start)
+    for node in artifacts.nodes.values():
+        if node.resource_type in TRANSFORMATIONS and node.kind != "ephemeral":
+            lineage.nodes_with_sql += 1
+            node_lineage(artifacts, node, parser, schema, lineage)
+    return lineage
+
+
+# --- the service ----------------------------------------------------------------------
+def dbt_artifacts_ingest(
+    *,
+    source: Source,
+    manifest_path: str | Path,
+    run_results_path: str | Path | None = None,
+    catalog_path: str | Path | None = None,
+    store: GraphStore,
+    parser: LineageParser | None = None,
+) -> IngestionRun:
+    """Record one set of dbt artifacts as an ``IngestionRun`` of ``source``.
+
+    ``catalog.json`` is read from beside the manifest unless given. An unreadable manifest
+    fails the run (its ``error`` says why); a failure while writing fails it and is raised
+    again, for the caller's retry policy. The run's window spans the nodes' executions.
+    """
+    started, now = time.monotonic(), timezone.now()
+    run = IngestionRun.objects.create(
+        source=source,
+        window_start=now,
+        window_end=now,
+        status=IngestionRun.Status.RUNNING,
+        attempts=1,
+        started_at=now,
+    )
+    beside = Path(manifest_path).with_name("catalog.json")
+    catalog_path = catalog_path or (beside if beside.exists() else None)
+    try:
+        artifacts = load_artifacts(manifest_path, run_results_path, catalog_path)
+    except DbtArtifactsError as exc:
+        _finish(run, IngestionRun.Status.FAILED, started, error=str(exc))
+        return run
+    run.window_start, run.window_end = artifacts.window()
+    try:
+        with transaction.atomic():
+            _record(run, artifacts, store, parser or default_parser(), started)
+    except Exception as exc:
+        _finish(run, IngestionRun.Status.FAILED, started, error=f"{type(exc).__name__}: {exc}")
+        raise
+    return run
+
+
+def _record(run, artifacts: DbtArtifacts, store: GraphStore, parser, started: float) -> None:
+    """Lineage into the store and the catalog, failures and watermark onto the run."""
+    hits = parser.cache_hits
+    lineage = artifacts_lineage(artifacts, parser)
+    edges = lineage.edges + _new_edges(lineage.unrun_edges, store)
+    known = [
+        catalog.CatalogColumn(f"{artifacts.platform}://{c.table}", c.column, c.data_type, c.ordinal)
+        for c in artifacts.columns
+    ]
+    _write(store, lineage, known, edges)
+    catalog.catalog_upsert(
+        datasets=[
+            catalog.CatalogDataset(
+                d.key, d.platform, d.name, d.kind, None, d.first_seen, run.window_end
+            )
+            for d in lineage.datasets.values()
+        ],
+        columns=[catalog.CatalogColumn(key, name) for key, name in lineage.columns] + known,
+    )
+    ParseFailure.objects.bulk_create(
+        [
+            ParseFailure(run=run, query_id=i.query_id[:128], statement=i.statement, reason=i.reason)
+            for i in lineage.issues
+        ],
+        batch_size=500,
+    )
+    Source.objects.filter(pk=run.source_id).filter(
+        Q(watermark__isnull=True) | Q(watermark__lt=run.window_end)
+    ).update(watermark=run.window_end)
+    nodes = len(artifacts.nodes) + artifacts.other_nodes
+    _finish(
+        run,
+        IngestionRun.Status.SUCCEEDED,
+        started,
+        rows_read=nodes + sum(i.skipped for i in artifacts.issues),
+        statements_kept=lineage.nodes_with_sql,
+        statements_filtered=nodes - lineage.nodes_with_sql,
+        cache_hits=parser.cache_hits - hits,
+        parse_failures=len(lineage.issues),
+        datasets_written=len(lineage.datasets),
+        edges_written=len(edges),
+    )
+
+
+def _new_edges(observations: list[EdgeObservation], store: GraphStore) -> list[EdgeObservation]:
+    """Those of the observations whose edge the store does not have yet."""
+    known: set[tuple[str, str]] = set()
+    for downstream in {o.downstream for o in observations}:
+        known |= {(e.upstream, e.downstream) for e in store.edges_of(downstream)}
+    return [o for o in observations if (o.upstream, o.downstream) not in known]
+
+
+def _write(store: GraphStore, lineage: DbtLineage, known: list, edges: list) -> None:
+    """Datasets, then columns, then edges, in batches of ``graph.write_batch_size``."""
+    size = settings.LINEAGE_CONFIG["graph"]["write_batch_size"]
+    columns = lineage.columns | {(c.dataset_key, c.name.lower()) for c in known}
+    column_nodes = [ColumnNode(column_key(d, c), d, c) for d, c in sorted(columns)]
+    for rows, merge in (
+        (list(lineage.datasets.values()), store.merge_datasets),
+        (column_nodes, store.merge_columns),
+        (edges, store.merge_edges),
+    ):
+        for start in range(0, len(rows), size):
+            merge(rows[start : start + size])
+
+
+def _finish(run: IngestionRun, status: str, started: float, **fields: Any) -> None:
+    """Close the run record (as the pipeline's runs are closed)."""
+    for name, value in fields.items():
+        setattr(run, name, value)
+    run.status, run.finished_at = status, timezone.now()
+    run.duration_seconds = time.monotonic() - started
+    run.save()
