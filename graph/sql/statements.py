@@ -95,7 +95,8 @@ def _plan_query(statement: exp.Query, naming: Naming) -> Plan:
     if target is None:
         return Plan("SELECT", reads=[statement])
     statement.set("into", None)
-    return Plan("CTAS", out_tables=[target], flows=[Flow(target, statement)])
+    # A new table takes the query's column names; never map onto an old table's order.
+    return Plan("CTAS", out_tables=[target], flows=[Flow(target, statement, by_name=True)])
 
 
 def _plan_create(statement: exp.Create, naming: Naming) -> Plan:
@@ -110,7 +111,9 @@ def _plan_create(statement: exp.Create, naming: Naming) -> Plan:
         query = exp.select("*").from_(clone.this.copy())
     if query is None or target is None:
         return Plan("OTHER", out_tables=[target] if target else [])
-    flow = Flow(target, _with_ctes(query, statement), columns)
+    # Without an explicit column list, CREATE [OR REPLACE] names the columns after the
+    # query's outputs: a replaced table's old column order must not be used.
+    flow = Flow(target, _with_ctes(query, statement), columns, by_name=columns is None)
     return Plan(statement_type, out_tables=[target], flows=[flow])
 
 

@@ -780,3 +780,18 @@ def test_cached_parser_reports_errors_too():
     result = parser.parse("SELECT FROM", dialect="nope")
 
     assert result.error.startswith("unknown dialect 'nope'")
+
+
+def test_create_or_replace_maps_columns_by_name_not_by_the_old_table_order():
+    # The schema knows the table's previous column order; the new query reorders them.
+    schema = {"db.s.contacts": {"full_name": "varchar", "email": "varchar"}}
+    result = parse_statement(
+        "CREATE OR REPLACE TABLE db.s.contacts AS SELECT email, full_name FROM db.s.customers",
+        dialect="snowflake",
+        schema=schema,
+    )
+    mapped = {
+        lineage.column: tuple(up.column for up in lineage.upstreams)
+        for lineage in result.column_lineage
+    }
+    assert mapped == {"email": ("email",), "full_name": ("full_name",)}
