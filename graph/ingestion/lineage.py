@@ -55,16 +55,17 @@ class QueryFilter:
     def ignores_user(self, record: QueryRecord) -> bool:
         return (record.user or "").upper() in self.exclude_users
 
+    def materializing(self, query_type: str) -> bool:
+        """A type matches itself and its ``_``-suffixed variants (ALTER: ALTER_TABLE_…)."""
+        return any(query_type == t or query_type.startswith(t + "_") for t in self.include_types)
+
     def skip_reason(self, record: QueryRecord) -> str | None:
         """Why the statement is not lineage, or None to keep it."""
         if self.ignores_user(record):
             return "excluded user"
         if self.successful_only and not record.succeeded:
             return "failed"
-        if not any(
-            record.query_type == t or record.query_type.startswith(t + "_")
-            for t in self.include_types
-        ):
+        if not self.materializing(record.query_type):
             return f"type {record.query_type}"
         if self.exclude_temporary and TEMP_DDL.match(record.text):
             return "temporary table"
@@ -82,11 +83,11 @@ class _Seen:
     latest: dict = field(default_factory=dict)
     succeeded: bool = False
 
-    def add(self, at: datetime, details: dict, succeeded: bool) -> None:
+    def add(self, at: datetime, details: dict, succeeded: bool, count: int = 1) -> None:
         if self.count == 0 or at >= self.last:
             self.latest = details
         self.first, self.last = min(self.first, at), max(self.last, at)
-        self.count += 1
+        self.count += count
         self.succeeded = self.succeeded or succeeded
 
 
@@ -114,11 +115,13 @@ class WindowLineage:
         )
         self.datasets[key] = catalog.combine(self.datasets.get(key), seen)
 
-    def edge(self, up: str, down: str, level: str, at: datetime, details: dict, ok: bool) -> None:
-        self.edges.setdefault((up, down, level), _Seen(at, at)).add(at, details, ok)
+    def edge(
+        self, up: str, down: str, level: str, at: datetime, details: dict, ok: bool, count: int = 1
+    ) -> None:
+        self.edges.setdefault((up, down, level), _Seen(at, at)).add(at, details, ok, count)
 
-    def read(self, principal: str, kind: str, key: str, at: datetime) -> None:
-        self.reads.setdefault((principal, kind, key), _Seen(at, at)).add(at, {}, True)
+    def read(self, principal: str, kind: str, key: str, at: datetime, count: int = 1) -> None:
+        self.reads.setdefault((principal, kind, key), _Seen(at, at)).add(at, {}, True, count)
 
 
 def statement_lineage(record: QueryRecord, result: ParseResult, window: WindowLineage) -> str:
@@ -177,6 +180,7 @@ def _add_edges(record, result, window: WindowLineage, table_pairs: set[tuple[str
             record.start_time,
             {**details, "masking": masking},
             record.succeeded,
+            record.executions,
         )
         maskings.setdefault((up, down), []).append(masking)
     for (up, down), seen in maskings.items():
@@ -188,6 +192,7 @@ def _add_edges(record, result, window: WindowLineage, table_pairs: set[tuple[str
             record.start_time,
             {**details, "masking": masking},
             record.succeeded,
+            record.executions,
         )
 
 
@@ -239,4 +244,4 @@ def record_reads(record: QueryRecord, window: WindowLineage) -> None:
         )
         for principal, kind in ((record.user, "user"), (record.role, "role")):
             if principal:
-                window.read(principal, kind, key, record.start_time)
+                window.read(principal, kind, key, record.start_time, record.executions)

@@ -78,6 +78,9 @@ class QueryRecord:
     direct_objects_accessed: tuple[AccessedObject, ...] = ()
     base_objects_accessed: tuple[AccessedObject, ...] = ()
     has_access_history: bool = False
+    # How many runs this record stands for: 1 for a history row, the growth of a
+    # statement's call count for sources that only keep counters (pg_stat_statements).
+    executions: int = 1
 
     @property
     def succeeded(self) -> bool:

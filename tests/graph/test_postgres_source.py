@@ -161,6 +161,8 @@ def test_ctas_insert_and_view_lineage_in_the_embedded_store(pg_row, scratch, emb
     )
     totals = _edge(embedded_store, f"{pg}.raw.orders#amount", f"{pg}.marts.order_totals#total")
     assert (totals.masking, totals.transformation_type) == ("aggregated", "INSERT")
+    # The insert ran three times: one pg_stat_statements row counts as three runs.
+    assert totals.run_count == 3
     # SELECT * of the view expanded from information_schema.columns.
     viewed = _edge(
         embedded_store, f"{pg}.marts.customer_contacts#email", f"{pg}.marts.contacts_view#email"
