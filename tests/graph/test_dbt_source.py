@@ -254,3 +254,32 @@ def test_the_same_lineage_in_neo4j(dbt_target, dbt_source, neo4j_store):
     assert CONTACTS_EMAIL in {r.key for r in neo4j_store.downstream(RAW_EMAIL, depth=3)}
     assert _edge(neo4j_store, STG_EMAIL, HASHED).masking == "hashed"
     assert _edge(neo4j_store, f"{DUCK}.staging.stg_customers", SCORES).execution_status == "ERROR"
+
+
+def test_the_ingest_dbt_command_loads_real_artifacts(dbt_target, db, embedded_store):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from graph.store import reset_store
+
+    reset_store()  # the command uses the configured (embedded) store on the test database
+    out = StringIO()
+    call_command("ingest_dbt", "shop-dbt-cli", str(dbt_target), stdout=out)
+
+    assert "succeeded" in out.getvalue()
+    assert Source.objects.get(name="shop-dbt-cli").kind == Source.Kind.DBT
+    assert [e.masking for e in _edge_path(embedded_store)] == ["identity", "identity"]
+
+
+def test_the_ingest_dbt_command_names_a_missing_manifest(db, tmp_path):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="manifest.json does not exist"):
+        call_command("ingest_dbt", "shop-dbt-cli", str(tmp_path))
+
+
+def _edge_path(store):
+    (path,) = store.paths(RAW_EMAIL, CONTACTS_EMAIL, depth=4)
+    return path.edges
