@@ -119,6 +119,9 @@ class LineageParser:
         self._results: OrderedDict[tuple, ParseResult] = OrderedDict()
         self._schemas: OrderedDict[tuple, SchemaIndex] = OrderedDict()
         self._lock = threading.Lock()
+        # Callers pass the same schema dict for a whole window; hashing a large schema on
+        # every statement cost more than a cache hit, so the digest is kept per object.
+        self._schema_seen: tuple[int, int, str] | None = None
 
     def parse(
         self,
@@ -138,7 +141,7 @@ class LineageParser:
             return failed(str(exc))
         naming = Naming(default_db, default_schema)
         normalized = normalize_sql(sql, sqlglot_dialect_name(dialect))
-        schema_digest = _schema_digest(schema)
+        schema_digest = self._digest_of(schema)
         key = (digest(normalized), sqlglot_dialect_name(dialect), naming, schema_digest)
         cacheable = not normalized.startswith(_UNCACHED_PREFIXES)
         if (cached := self._get(key) if cacheable else None) is not None:
@@ -155,6 +158,17 @@ class LineageParser:
             with self._lock:
                 self.cache_misses += 1
         return result
+
+    def _digest_of(self, schema: dict | None) -> str:
+        """The schema's digest, recomputed only for a new (or resized) schema object."""
+        if not schema:
+            return ""
+        seen = self._schema_seen
+        if seen is not None and seen[0] == id(schema) and seen[1] == len(schema):
+            return seen[2]
+        value = _schema_digest(schema)
+        self._schema_seen = (id(schema), len(schema), value)
+        return value
 
     def _get(self, key: tuple) -> ParseResult | None:
         with self._lock:
