@@ -41,6 +41,7 @@ STEWARDS = [
 ]
 POLICIES = [
     ("EMAIL_HASH", "hash", "PROD_DB.POLICIES.EMAIL_HASH", "SHA-256 of the lower-cased address."),
+    ("EMAIL_MASK", "hash", "PROD_DB.POLICIES.EMAIL_MASK", "Hashed for every role but PII_READER."),
     ("PHONE_REDACT", "redact", "PROD_DB.POLICIES.PHONE_REDACT", "All but the last two digits."),
     ("PAN_TOKENIZE", "tokenize", "PROD_DB.POLICIES.PAN_TOKENIZE", "Card data as vault tokens."),
 ]
@@ -85,8 +86,8 @@ SPECS = [
 ]
 # (asset, tag or masking policy, where the warehouse sync found it)
 SUGGESTIONS = [
-    ("raw.support_tickets#requester_email", "tag:pii", "PROD_DB.GOVERNANCE.PII_TAG = 'email'"),
-    ("raw.email_events#email", "tag:pii", "PROD_DB.GOVERNANCE.PII_TAG = 'email'"),
+    ("raw.support_tickets#requester_email", "tag:pii", "PROD_DB.GOVERNANCE.PII = 'EMAIL'"),
+    ("raw.email_events#email", "tag:pii", "PROD_DB.GOVERNANCE.PII = 'EMAIL'"),
     ("raw.invoices#billing_email", "masking:EMAIL_HASH", "PROD_DB.POLICIES.EMAIL_HASH"),
 ]
 

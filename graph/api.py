@@ -1,5 +1,6 @@
 """REST endpoints of the lineage side: validate, call one selector or service, serialize."""
 
+from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.request import Request
@@ -7,7 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import selectors
-from .models import Dataset
+from .models import Backfill, Dataset
 from .store.base import StoreError
 
 
@@ -104,3 +105,84 @@ class LineageGraph(APIView):
                 status=status.HTTP_503_SERVICE_UNAVAILABLE,
             )
         return Response(LineageGraphSerializer(lineage).data)
+
+
+class WindowIssueSerializer(serializers.Serializer):
+    """A window of a backfill that failed or could not parse some statements, with its run."""
+
+    run = serializers.IntegerField(source="run_id")
+    window_start = serializers.DateTimeField()
+    window_end = serializers.DateTimeField()
+    error = serializers.CharField()
+    parse_failures = serializers.IntegerField()
+    url = serializers.SerializerMethodField()
+
+    def get_url(self, issue: selectors.WindowIssue) -> str:
+        return reverse("ingestion_run_detail", kwargs={"pk": issue.run_id})
+
+
+class CompletenessSerializer(serializers.Serializer):
+    """Lineage found versus the warehouse's own count of materializing statements."""
+
+    warehouse_statements = serializers.IntegerField()
+    with_lineage = serializers.IntegerField()
+    excluded = serializers.IntegerField(help_text="Left out on purpose: temporary tables, users")
+    missing = serializers.IntegerField()
+    percent_missing = serializers.FloatField()
+    runs_checked = serializers.IntegerField()
+    runs_unchecked = serializers.IntegerField()
+    summary = serializers.CharField()
+
+
+class BackfillProgressSerializer(serializers.Serializer):
+    """A backfill's progress: windows, rate, time left, and its final counts or failures."""
+
+    id = serializers.IntegerField(source="backfill.pk")
+    source = serializers.CharField(source="backfill.source.name")
+    state = serializers.ChoiceField(["queued", "running", "succeeded", "failed"])
+    state_label = serializers.CharField(
+        help_text="The state in words: Queued, Running, Done, Failed"
+    )
+    finished = serializers.BooleanField()
+    percent = serializers.FloatField()
+    windows_total = serializers.IntegerField()
+    windows_done = serializers.IntegerField()
+    windows_succeeded = serializers.IntegerField()
+    windows_failed = serializers.IntegerField()
+    windows_running = serializers.IntegerField()
+    windows_queued = serializers.IntegerField()
+    rows_read = serializers.IntegerField()
+    rows_per_second = serializers.FloatField()
+    eta_seconds = serializers.IntegerField(allow_null=True, help_text="None until a window is done")
+    window_states_text = serializers.CharField(help_text="e.g. “2 running · 85 queued · 1 failed”")
+    eta_text = serializers.CharField(help_text="Time left in words, e.g. “about 4 min”")
+    statements_kept = serializers.IntegerField()
+    statements_filtered = serializers.IntegerField()
+    edges_written = serializers.IntegerField()
+    parse_failures = serializers.IntegerField()
+    started_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+    errors = WindowIssueSerializer(many=True, help_text="Failed windows and why")
+    parse_failure_windows = WindowIssueSerializer(many=True)
+    completeness = CompletenessSerializer(allow_null=True)
+    retry_refusal = serializers.CharField(allow_null=True)
+
+
+class BackfillProgressView(APIView):
+    """A backfill's progress, polled by its page every few seconds while it runs."""
+
+    @extend_schema(
+        responses={
+            200: BackfillProgressSerializer,
+            404: OpenApiResponse(description="No backfill with this id"),
+        }
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        try:
+            backfill = selectors.backfill_get(pk=pk)
+        except Backfill.DoesNotExist:
+            return Response(
+                {"detail": "No backfill with this id."}, status=status.HTTP_404_NOT_FOUND
+            )
+        progress = selectors.backfill_progress(backfill=backfill)
+        return Response(BackfillProgressSerializer(progress).data)

@@ -96,6 +96,11 @@ class IngestionRun(models.Model):
     datasets_written = models.PositiveIntegerField(default=0)
     edges_written = models.PositiveIntegerField(default=0)
     reads_written = models.PositiveIntegerField(default=0)
+    # Completeness: the warehouse's own count of successful materializing statements in the
+    # window (None: not checked), and how many of those this run accounted for.
+    warehouse_statements = models.PositiveIntegerField(null=True, blank=True)
+    statements_with_lineage = models.PositiveIntegerField(default=0)
+    statements_excluded = models.PositiveIntegerField(default=0)  # temp tables, excluded users
     duration_seconds = models.FloatField(default=0)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -224,3 +229,39 @@ class StoreRead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.principal} read {self.dataset_key}"
+
+
+class StoreGrant(models.Model):
+    """A GRANTED edge: a principal holds a privilege on a dataset (current state, not history)."""
+
+    principal = models.CharField(max_length=255)
+    principal_kind = models.CharField(max_length=8)
+    dataset_key = models.CharField(max_length=512, db_index=True)
+    privilege = models.CharField(max_length=64)
+    granted_on = models.CharField(max_length=32, blank=True)
+    granted_at = models.DateTimeField(null=True, blank=True)
+    # NULL when the warehouse does not say (e.g. grants made by the system).
+    granted_by = models.CharField(max_length=255, blank=True, null=True)  # noqa: DJ001
+
+    class Meta:
+        db_table = "graph_store_grant"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["principal", "dataset_key", "privilege"], name="store_grant_unique"
+            )
+        ]
+
+
+class StoreMembership(models.Model):
+    """A MEMBER_OF edge: ``member`` was granted ``role`` and holds its privileges."""
+
+    member = models.CharField(max_length=255)
+    member_kind = models.CharField(max_length=8)
+    role = models.CharField(max_length=255, db_index=True)
+    granted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "graph_store_membership"
+        constraints = [
+            models.UniqueConstraint(fields=["member", "role"], name="store_membership_unique")
+        ]

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import views, views_ingestion
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -10,6 +10,29 @@ urlpatterns = [
     path("datasets/", views.dataset_list, name="dataset_list"),
     path("datasets/<int:pk>/", views.dataset_detail, name="dataset_detail"),
     path("lineage/", views.lineage_detail, name="lineage_detail"),
-    path("ingestion/", views.ingestion_run_list, name="ingestion_run_list"),
-    path("ingestion/runs/<int:pk>/", views.ingestion_run_detail, name="ingestion_run_detail"),
+    path("ingestion/", views_ingestion.ingestion_run_list, name="ingestion_run_list"),
+    path(
+        "ingestion/runs/<int:pk>/",
+        views_ingestion.ingestion_run_detail,
+        name="ingestion_run_detail",
+    ),
+    path("ingestion/backfills/<int:pk>/", views_ingestion.backfill_detail, name="backfill_detail"),
+    path(
+        "ingestion/backfills/<int:pk>/windows",
+        views_ingestion.backfill_windows,
+        name="backfill_windows",
+    ),
+    path(
+        "ingestion/backfills/<int:pk>/retry", views_ingestion.backfill_retry, name="backfill_retry"
+    ),
+    path(
+        "ingestion/sources/<int:pk>/backfill",
+        views_ingestion.source_backfill_start,
+        name="source_backfill_start",
+    ),
+    path(
+        "ingestion/sources/<int:pk>/sync",
+        views_ingestion.source_sync_start,
+        name="source_sync_start",
+    ),
 ]

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from . import selectors
-from .models import Dataset, IngestionRun
+from .models import Dataset
 from .store.base import StoreError
 
 PAGE_SIZE = 50
@@ -173,25 +173,6 @@ def lineage_detail(request: HttpRequest) -> HttpResponse:
         as_of=query["as_of"].isoformat() if query["as_of"] else "",
     )
     return render(request, "graph/lineage.html", context)
-
-
-def ingestion_run_list(request: HttpRequest) -> HttpResponse:
-    """Every ingestion run, newest first: what was read, kept, parsed and written."""
-    page = Paginator(selectors.ingestion_run_list(), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "graph/ingestion_run_list.html", {"page": page})
-
-
-def ingestion_run_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """One run, with every statement it could not parse and why."""
-    try:
-        run = selectors.ingestion_run_get(pk=pk)
-    except IngestionRun.DoesNotExist:
-        return _not_found(request, "ingestion run", "There is no ingestion run with this number.")
-    return render(
-        request,
-        "graph/ingestion_run_detail.html",
-        {"run": run, "failures": run.failures.order_by("id")},
-    )
 
 
 def lineage_url(*, key: str, **params: str | int) -> str:

@@ -21,6 +21,7 @@ from datetime import datetime
 
 import pyarrow as pa
 
+from . import security
 from .history import DEMO_SEED, SCHEMA_IDS, DemoHistory, current_hour, generate_history
 from .warehouse import DATABASE, RENAMED_FROM, VIEWS, demo_tables
 
@@ -45,6 +46,21 @@ ACCOUNT_USAGE_DDL = [
         TABLE_ID NUMBER, TABLE_NAME VARCHAR, TABLE_SCHEMA VARCHAR, TABLE_CATALOG VARCHAR,
         TABLE_TYPE VARCHAR, CREATED TIMESTAMP_LTZ, LAST_ALTERED TIMESTAMP_LTZ,
         DELETED TIMESTAMP_LTZ)""",
+    """CREATE OR REPLACE TABLE GRANTS_TO_ROLES (
+        CREATED_ON TIMESTAMP_LTZ, MODIFIED_ON TIMESTAMP_LTZ, PRIVILEGE VARCHAR,
+        GRANTED_ON VARCHAR, NAME VARCHAR, TABLE_CATALOG VARCHAR, TABLE_SCHEMA VARCHAR,
+        GRANTED_TO VARCHAR, GRANTEE_NAME VARCHAR, GRANT_OPTION BOOLEAN, GRANTED_BY VARCHAR,
+        DELETED_ON TIMESTAMP_LTZ)""",
+    """CREATE OR REPLACE TABLE TAG_REFERENCES (
+        TAG_DATABASE VARCHAR, TAG_SCHEMA VARCHAR, TAG_NAME VARCHAR, TAG_VALUE VARCHAR,
+        OBJECT_DATABASE VARCHAR, OBJECT_SCHEMA VARCHAR, OBJECT_NAME VARCHAR,
+        OBJECT_DELETED TIMESTAMP_LTZ, DOMAIN VARCHAR, COLUMN_NAME VARCHAR,
+        APPLY_METHOD VARCHAR)""",
+    """CREATE OR REPLACE TABLE POLICY_REFERENCES (
+        POLICY_DB VARCHAR, POLICY_SCHEMA VARCHAR, POLICY_NAME VARCHAR, POLICY_KIND VARCHAR,
+        REF_DATABASE_NAME VARCHAR, REF_SCHEMA_NAME VARCHAR, REF_ENTITY_NAME VARCHAR,
+        REF_ENTITY_DOMAIN VARCHAR, REF_COLUMN_NAME VARCHAR, REF_ARG_COLUMN_NAMES VARCHAR,
+        POLICY_STATUS VARCHAR)""",
 ]
 # Snowflake reports VARCHAR columns as TEXT in its catalog views.
 _CATALOG_TYPES = {"VARCHAR": "TEXT"}
@@ -179,6 +195,9 @@ def _load_account_usage(fake, history: DemoHistory) -> None:
             ("ACCESS_HISTORY", history.access_history),
             ("COLUMNS", columns),
             ("TABLES", tables),
+            ("GRANTS_TO_ROLES", security.grants_to_roles(history.start, history.rename_at)),
+            ("TAG_REFERENCES", security.tag_references(history.start)),
+            ("POLICY_REFERENCES", security.policy_references()),
         ):
             if rows:
                 duck.register("demo_rows", pa.Table.from_pylist(rows))

@@ -17,25 +17,35 @@ Decisions worth knowing:
   nothing. Renames reach the store when they are met, in statement order, so earlier
   observations of the old name follow the table to its new key.
 * Reads come from ``BASE_OBJECTS_ACCESSED`` of successful statements, per user and role.
+* Completeness: each run keeps the warehouse's own count of successful materializing
+  statements in its window next to how many became lineage or were left out on purpose;
+  the difference is the gap the pages and ``manage.py ingest`` report (``completeness``).
+* Jobs started from the pages (``jobs``) enqueue one task per window once they commit.
 """
 
+from .jobs import JobRefused, backfill_retry, backfill_start, source_refusal, sync_start
 from .lineage import MASKING_ORDER, QueryFilter, WindowLineage, statement_lineage
 from .runs import Progress, default_parser, ingest_window, run_execute
 from .windows import WindowsDone, backfill, run_backfill, run_windows, sync_windows, windows
 
 __all__ = [
     "MASKING_ORDER",
+    "JobRefused",
     "Progress",
     "QueryFilter",
     "WindowLineage",
     "WindowsDone",
     "backfill",
+    "backfill_retry",
+    "backfill_start",
     "default_parser",
     "ingest_window",
     "run_backfill",
     "run_execute",
     "run_windows",
+    "source_refusal",
     "statement_lineage",
+    "sync_start",
     "sync_windows",
     "windows",
 ]

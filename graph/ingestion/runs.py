@@ -25,6 +25,7 @@ from graph.store.base import (
     column_key,
 )
 
+from . import completeness, grants
 from .lineage import TEMP_DDL, QueryFilter, WindowLineage, record_reads, statement_lineage
 
 logger = logging.getLogger(__name__)
@@ -81,6 +82,8 @@ def run_execute(
         fetcher = fetcher or source_for(run.source)
         with transaction.atomic():
             counts, failures = _ingest(run, store, parser, fetcher, progress)
+            counts["warehouse_statements"] = completeness.warehouse_count(fetcher=fetcher, run=run)
+            grants.grants_after_window(run=run, store=store, fetcher=fetcher)
             run.failures.all().delete()  # a retried run keeps its last attempt's failures
             ParseFailure.objects.bulk_create(failures, batch_size=500)
             _advance_watermark(run.source_id, run.window_end)
@@ -122,7 +125,16 @@ class _WindowIngest:
         self.issues: list[FetchIssue] = []
         self.failures: list[ParseFailure] = []
         self.renames: dict[str, str] = {}
-        self.counts = {"rows_read": 0, "statements_kept": 0, "statements_filtered": 0}
+        self.counts = dict.fromkeys(
+            (
+                "rows_read",
+                "statements_kept",
+                "statements_filtered",
+                "statements_with_lineage",
+                "statements_excluded",
+            ),
+            0,
+        )
 
     def take(self, record: QueryRecord) -> None:
         """Filter one statement, note who read what, and add its lineage if it is kept."""
@@ -133,11 +145,28 @@ class _WindowIngest:
             self.lineage.temp_tables.add((record.user, self.lineage.key(name, record)))
         if not self.filter.ignores_user(record):
             record_reads(record, self.lineage)
-        if reason is None and self.add_lineage(record) == "temporary":
-            reason = "temporary table"
+        parsed = False
+        if reason is None:
+            outcome, parsed = self.add_lineage(record)
+            if outcome == "temporary":
+                reason = "temporary table"
         self.counts["statements_filtered" if reason else "statements_kept"] += 1
+        self.tally(record, reason, parsed)
 
-    def add_lineage(self, record: QueryRecord) -> str:
+    def tally(self, record: QueryRecord, reason: str | None, parsed: bool) -> None:
+        """Completeness: a successful materializing statement became lineage or was left out on purpose.
+
+        Anything else (a parse failure) is the gap against the warehouse's own count.
+        """
+        if not (record.succeeded and self.filter.materializing(record.query_type)):
+            return
+        if reason is not None:
+            self.counts["statements_excluded"] += 1
+        elif parsed:
+            self.counts["statements_with_lineage"] += 1
+
+    def add_lineage(self, record: QueryRecord) -> tuple[str, bool]:
+        """The statement's lineage into the window; (what ``statement_lineage`` said, parsed)."""
         result = self.parser.parse(
             record.text,
             dialect=self.fetcher.dialect,
@@ -149,7 +178,7 @@ class _WindowIngest:
             self.failures.append(self._failure(record.query_id, record.text, result.error))
         if record.succeeded:
             self.renames.update(_apply_renames(record, result, self.lineage, self.store))
-        return statement_lineage(record, result, self.lineage)
+        return statement_lineage(record, result, self.lineage), not result.error
 
     def finish(self) -> tuple[dict, list[ParseFailure]]:
         """Merge the window; the counts and failures for the run record."""

@@ -14,13 +14,14 @@ statement is still returned, so the SQL parser can stand in for the missing line
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import snowflake.connector
 from django.conf import settings
 
+from . import snowflake_access as access
 from .base import (
     AccessedColumn,
     AccessedObject,
@@ -43,6 +44,15 @@ LEFT JOIN SNOWFLAKE.ACCOUNT_USAGE.ACCESS_HISTORY a
   ON a.QUERY_ID = q.QUERY_ID AND a.QUERY_START_TIME >= %s AND a.QUERY_START_TIME < %s
 WHERE q.START_TIME >= %s AND q.START_TIME < %s
 ORDER BY q.START_TIME, q.QUERY_ID
+"""
+
+# The warehouse's own count for the completeness check; {types} is one
+# "(QUERY_TYPE = %s OR STARTSWITH(QUERY_TYPE, %s))" per materializing type, all bound.
+COUNT_MATERIALIZING_SQL = """
+SELECT COUNT(*)
+FROM SNOWFLAKE.ACCOUNT_USAGE.QUERY_HISTORY
+WHERE START_TIME >= %s AND START_TIME < %s AND EXECUTION_STATUS = 'SUCCESS'
+  AND ({types})
 """
 
 COLUMNS_SQL = """
@@ -124,6 +134,28 @@ class SnowflakeSource(LineageSource):
                     if record is not None:
                         yield record
 
+    def count_materializing(
+        self,
+        window_start: datetime,
+        window_end: datetime,
+        *,
+        query_types: Sequence[str] | None = None,
+    ) -> int:
+        """Successful statements of a materializing QUERY_TYPE started in [window_start, window_end).
+
+        A type matches itself and its ``_``-suffixed variants (ALTER: ALTER_TABLE_ADD_COLUMN),
+        as the pipeline's filter does; by default the types of ``telemetry.query_filters``.
+        """
+        config = settings.LINEAGE_CONFIG["telemetry"]["query_filters"]
+        types = [t.upper() for t in query_types or config["include_types"]]
+        where = " OR ".join(["(QUERY_TYPE = %s OR STARTSWITH(QUERY_TYPE, %s))"] * len(types))
+        params = [window_start, window_end]
+        for query_type in types:
+            params += [query_type, query_type + "_"]
+        with self.connection().cursor() as cursor:
+            cursor.execute(COUNT_MATERIALIZING_SQL.format(types=where), params)
+            return int(cursor.fetchone()[0])
+
     def fetch_columns(self) -> list[KnownColumn]:
         """Every live column of the account, for ``SELECT *`` expansion and the catalog."""
         with self.connection().cursor() as cursor:
@@ -138,6 +170,34 @@ class SnowflakeSource(LineageSource):
                 )
                 for catalog, schema, table, column, data_type, ordinal, table_id in cursor.fetchall()
             ]
+
+    # --- access control: GRANTS_TO_ROLES, TAG_REFERENCES, POLICY_REFERENCES (snowflake_access)
+    def _dict_rows(self, sql: str, params: Sequence = ()) -> list[dict[str, Any]]:
+        with self.connection().cursor(snowflake.connector.DictCursor) as cursor:
+            cursor.execute(sql, list(params) or None)
+            return cursor.fetchall()
+
+    def fetch_grants(
+        self, *, include_deleted: bool = False, on_issue: IssueHandler = log_issue
+    ) -> list[access.GrantRecord]:
+        """Grants on tables and views, and of roles to roles; revoked ones only if asked."""
+        sql, params = access.grants_sql(include_deleted=include_deleted)
+        rows = self._dict_rows(sql, params)
+        return access.records(rows, access.grant_from_row, "GRANTS_TO_ROLES", on_issue)
+
+    def fetch_tag_references(
+        self, *, on_issue: IssueHandler = log_issue
+    ) -> list[access.TagReference]:
+        """Tag values set on live tables and columns."""
+        rows = self._dict_rows(access.TAG_REFERENCES_SQL)
+        return access.records(rows, access.tag_from_row, "TAG_REFERENCES", on_issue)
+
+    def fetch_policy_references(
+        self, *, on_issue: IssueHandler = log_issue
+    ) -> list[access.PolicyReference]:
+        """Masking and row access policies attached to tables and columns."""
+        rows = self._dict_rows(access.POLICY_REFERENCES_SQL)
+        return access.records(rows, access.policy_from_row, "POLICY_REFERENCES", on_issue)
 
 
 def record_from_row(row: dict[str, Any], on_issue: IssueHandler) -> QueryRecord | None:

@@ -19,7 +19,15 @@ Semantics every backend keeps:
 * A rename keeps identity: ``rename_dataset`` moves the node (and its columns and edges)
   to the new key and remembers the old key, so a later lookup by the old key finds it.
 * Depths are validated with ``check_depth`` (1..MAX_DEPTH) before any query runs.
+* Grants are current state, not history: one GRANTED edge per (principal, dataset,
+  privilege), whose fields the latest merge sets. ``replace_grants`` makes a platform's
+  grants to one kind of principal equal a snapshot (what is missing from it was revoked),
+  and ``replace_memberships`` does the same for role-to-role grants. A rename moves a
+  dataset's grants with it; grants merged under a former key land on the renamed dataset.
+* ``who_can_read`` follows role membership: a role granted to another role passes its
+  privileges on, so the member can read what the role it was granted can.
 """
+
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
@@ -32,6 +40,9 @@ MAX_DEPTH = 20
 
 Direction = Literal["upstream", "downstream", "both"]
 Level = Literal["dataset", "column"]
+PrincipalKind = Literal["user", "role"]
+# The privileges that let a principal read a table's rows.
+READ_PRIVILEGES = ("OWNERSHIP", "SELECT")
 
 
 class StoreError(RuntimeError):
@@ -171,6 +182,55 @@ class Read:
 
 
 @dataclass(frozen=True)
+class GrantObservation:
+    """A privilege on a dataset held by a principal, as the warehouse reports it now."""
+
+    principal: str
+    principal_kind: PrincipalKind
+    dataset_key: str
+    privilege: str  # SELECT, INSERT, OWNERSHIP… (stored upper-case)
+    granted_at: datetime | None = None
+    granted_by: str | None = None
+    granted_on: str = "TABLE"  # TABLE | VIEW | MATERIALIZED_VIEW | …
+
+
+@dataclass(frozen=True)
+class MembershipObservation:
+    """A role granted to a principal: ``member`` holds every privilege ``role`` holds."""
+
+    member: str
+    member_kind: PrincipalKind
+    role: str
+    granted_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Grant:
+    """A grant as stored; from ``who_can_read``, also the roles it is held through.
+
+    ``via`` is empty for a direct grant; otherwise it lists the roles from the one
+    ``principal`` was granted up to the role that holds the privilege, nearest first.
+    """
+
+    principal: str
+    principal_kind: str
+    dataset_key: str
+    privilege: str
+    granted_on: str
+    granted_at: datetime | None
+    granted_by: str | None
+    via: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Replaced:
+    """What a ``replace_*`` call did: rows merged from the snapshot, stored rows removed."""
+
+    merged: int
+    removed: int
+
+
+@dataclass(frozen=True)
 class Counts:
     """How many nodes and edges a store holds."""
 
@@ -180,6 +240,7 @@ class Counts:
     column_edges: int
     principals: int = 0
     reads: int = 0
+    grants: int = 0
 
 
 class GraphStore(ABC):
@@ -274,3 +335,44 @@ class GraphStore(ABC):
     @abstractmethod
     def counts(self) -> Counts:
         """How many nodes and edges the store holds."""
+
+    # --- grants (current state) ----------------------------------------------------
+    @abstractmethod
+    def merge_grants(self, rows: Iterable[GrantObservation]) -> int:
+        """Create or update GRANTED edges keyed by (principal, dataset, privilege).
+
+        Missing datasets are created; within one call the last row for a key wins.
+        """
+
+    @abstractmethod
+    def replace_grants(
+        self,
+        *,
+        rows: Iterable[GrantObservation],
+        principal_kind: PrincipalKind = "role",
+        platform: str | None = None,
+    ) -> Replaced:
+        """Make the grants to principals of ``principal_kind`` equal the snapshot ``rows``.
+
+        Only grants on datasets of ``platform`` are compared when it is given, so one
+        warehouse's snapshot leaves another's grants alone. Rows of another kind than
+        ``principal_kind`` (or another platform) are refused with ``ValueError``.
+        """
+
+    @abstractmethod
+    def replace_memberships(
+        self, *, rows: Iterable[MembershipObservation], member_kind: PrincipalKind = "role"
+    ) -> Replaced:
+        """Make the MEMBER_OF edges from principals of ``member_kind`` equal ``rows``."""
+
+    @abstractmethod
+    def grants(self, dataset_key: str) -> list[Grant]:
+        """Every privilege held directly on the dataset, by principal then privilege."""
+
+    @abstractmethod
+    def who_can_read(self, dataset_key: str) -> list[Grant]:
+        """Every principal holding a READ_PRIVILEGES privilege, directly or through roles.
+
+        One entry per (principal, privilege), through the shortest chain of roles (ties:
+        the first chain in code-point order), sorted by principal then privilege.
+        """

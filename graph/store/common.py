@@ -6,16 +6,30 @@ backend's lookup function, and the ordering rules the contract suite relies on.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from .base import DatasetNode, Edge, EdgeObservation, Reached, Read, ReadObservation
+from .base import (
+    MAX_DEPTH,
+    READ_PRIVILEGES,
+    DatasetNode,
+    Edge,
+    EdgeObservation,
+    Grant,
+    GrantObservation,
+    MembershipObservation,
+    Reached,
+    Read,
+    ReadObservation,
+)
 
 T = TypeVar("T")
 
 LEVELS = ("dataset", "column")
+PRINCIPAL_KINDS = ("user", "role")
 DIRECTIONS = ("upstream", "downstream", "both")
 PLACEHOLDER_KIND = "unknown"  # a dataset only known as the end of an edge or a read
 
@@ -197,3 +211,92 @@ def merge_nearest(*walks: Iterable[Reached]) -> list[Reached]:
         for reached in walk:
             best[reached.key] = min(reached.depth, best.get(reached.key, reached.depth))
     return sort_reached(best.items())
+
+
+# --- grants ----------------------------------------------------------------------------
+
+GrantKey = tuple[str, str, str]  # (principal, dataset key, privilege)
+
+
+def valid_grant(row: GrantObservation, aliases: dict[str, str]) -> GrantObservation:
+    """``row`` checked, its privilege upper-case, its dataset moved to its current key."""
+    check_choice(row.principal_kind, PRINCIPAL_KINDS, "principal_kind")
+    if not row.principal or not row.privilege or not row.dataset_key:
+        raise ValueError(f"a grant needs a principal, a privilege and a dataset: {row!r}")
+    return replace(
+        row,
+        dataset_key=aliases.get(row.dataset_key, row.dataset_key),
+        privilege=row.privilege.strip().upper(),
+        granted_on=(row.granted_on or "").strip().upper().replace(" ", "_"),
+        granted_at=utc_or_none(row.granted_at),
+    )
+
+
+def latest_grants(rows: Iterable[GrantObservation]) -> list[GrantObservation]:
+    """One row per (principal, dataset, privilege): the last one given, in first-seen order."""
+    return list({grant_key(r): r for r in rows}.values())
+
+
+def grant_key(row: GrantObservation | Grant) -> GrantKey:
+    return (row.principal, row.dataset_key, row.privilege)
+
+
+def in_scope(
+    rows: Iterable[GrantObservation], principal_kind: str, platform: str | None
+) -> list[GrantObservation]:
+    """The rows of a snapshot, refused unless all are of its principal kind and platform."""
+    check_choice(principal_kind, PRINCIPAL_KINDS, "principal_kind")
+    rows = list(rows)
+    for row in rows:
+        if row.principal_kind != principal_kind:
+            raise ValueError(f"a snapshot of {principal_kind} grants holds {row!r}")
+        if platform is not None and dataset_parts(row.dataset_key)[0] != platform:
+            raise ValueError(f"a snapshot of {platform} grants holds {row!r}")
+    return rows
+
+
+def valid_membership(row: MembershipObservation) -> MembershipObservation:
+    """``row`` checked, with a UTC ``granted_at``."""
+    check_choice(row.member_kind, PRINCIPAL_KINDS, "member_kind")
+    if not row.member or not row.role or row.member == row.role:
+        raise ValueError(f"a membership needs a member and another role: {row!r}")
+    return replace(row, granted_at=utc_or_none(row.granted_at))
+
+
+def sort_grants(grants: Iterable[Grant]) -> list[Grant]:
+    """Grants by principal, then privilege (code-point order on every backend)."""
+    return sorted(grants, key=lambda g: (g.principal, g.privilege, g.via))
+
+
+def inherited_readers(
+    direct: Iterable[Grant], members_of: Callable[[set[str]], Iterable[tuple[str, str, str]]]
+) -> list[Grant]:
+    """The holders of a read privilege, and every principal that inherits it through roles.
+
+    ``members_of`` returns ``(member, member_kind, role)`` for the members of the given
+    roles. The walk is breadth-first, one lookup per level, so each (principal,
+    privilege) is found at its shortest chain; MAX_DEPTH bounds it should roles cycle.
+    """
+    best: dict[tuple[str, str], Grant] = {}
+    for grant in sorted(direct, key=lambda g: g.principal):
+        if grant.privilege in READ_PRIVILEGES:
+            best.setdefault((grant.principal, grant.privilege), grant)
+    frontier = list(best.values())
+    for _ in range(MAX_DEPTH):
+        by_role: dict[str, list[Grant]] = defaultdict(list)
+        for grant in frontier:
+            by_role[grant.principal].append(grant)
+        found: dict[tuple[str, str], Grant] = {}
+        for member, kind, role in members_of(set(by_role)):
+            for held in by_role.get(role, ()):
+                candidate = replace(
+                    held, principal=member, principal_kind=kind, via=(role, *held.via)
+                )
+                key = (member, held.privilege)
+                if key not in best and (key not in found or candidate.via < found[key].via):
+                    found[key] = candidate
+        if not found:
+            break
+        best.update(found)
+        frontier = list(found.values())
+    return sort_grants(best.values())

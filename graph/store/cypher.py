@@ -155,6 +155,63 @@ MERGE (p)-[r:READ]->(d)
 """
 )
 
+# --- grants and role memberships (current state) ---------------------------------------
+
+_AT = "CASE WHEN row.granted_at IS NULL THEN null ELSE datetime(row.granted_at) END"
+_GRANTS = f"""
+UNWIND $rows AS row
+MATCH (d:Dataset {{key: row.dataset_key}})
+MERGE (p:Principal {{name: row.principal}})
+  ON CREATE SET p.kind = row.principal_kind
+MERGE (p)-[g:GRANTED {{privilege: row.privilege}}]->(d)
+%s g.principal_kind = row.principal_kind, g.granted_on = row.granted_on,
+    g.granted_by = row.granted_by, g.granted_at = {_AT}
+"""
+MERGE_GRANTS = _GRANTS % "SET"
+ADD_GRANTS = _GRANTS % "ON CREATE SET"  # a fold: the surviving dataset's own grants win
+GRANT_KEYS = """
+MATCH (p:Principal)-[g:GRANTED]->(d:Dataset)
+WHERE g.principal_kind = $kind AND ($prefix IS NULL OR d.key STARTS WITH $prefix)
+RETURN p.name AS principal, d.key AS dataset_key, g.privilege AS privilege
+"""
+DELETE_GRANTS = """
+UNWIND $rows AS row
+MATCH (:Principal {name: row.principal})-[g:GRANTED {privilege: row.privilege}]->
+      (:Dataset {key: row.dataset_key})
+DELETE g
+"""
+GRANTS_ON = """
+MATCH (p:Principal)-[g:GRANTED]->(:Dataset {key: $key})
+RETURN p.name AS principal, g.principal_kind AS principal_kind, g.privilege AS privilege,
+       g.granted_on AS granted_on, g.granted_at AS granted_at, g.granted_by AS granted_by
+"""
+MERGE_MEMBERSHIPS = f"""
+UNWIND $rows AS row
+MERGE (m:Principal {{name: row.member}})
+  ON CREATE SET m.kind = row.member_kind
+MERGE (r:Principal {{name: row.role}})
+  ON CREATE SET r.kind = 'role'
+MERGE (m)-[e:MEMBER_OF]->(r)
+SET e.member_kind = row.member_kind, e.granted_at = {_AT}
+"""
+MEMBERSHIP_KEYS = """
+MATCH (m:Principal)-[e:MEMBER_OF]->(r:Principal)
+WHERE e.member_kind = $kind
+RETURN m.name AS member, r.name AS role
+"""
+DELETE_MEMBERSHIPS = """
+UNWIND $rows AS row
+MATCH (:Principal {name: row.member})-[e:MEMBER_OF]->(:Principal {name: row.role})
+DELETE e
+"""
+MEMBERS_OF = """
+UNWIND $roles AS role
+MATCH (m:Principal)-[e:MEMBER_OF]->(:Principal {name: role})
+RETURN m.name AS member, e.member_kind AS member_kind, role
+"""
+# A principal left with no read, grant or membership is gone, as in the embedded store.
+DROP_LONE_PRINCIPALS = "MATCH (p:Principal) WHERE NOT (p)--() DELETE p"
+
 # --- aliases and renames ---------------------------------------------------------------
 
 LOOKUP_ALIASES = "UNWIND $keys AS k MATCH (a:Alias {key: k}) RETURN a.key AS old, a.target AS new"
@@ -236,7 +293,8 @@ CALL () { MATCH (:Dataset)-[e:FEEDS]->() RETURN count(e) AS dataset_edges }
 CALL () { MATCH (:Column)-[e:FEEDS]->() RETURN count(e) AS column_edges }
 CALL () { MATCH (n:Principal) RETURN count(n) AS principals }
 CALL () { MATCH ()-[r:READ]->() RETURN count(r) AS reads }
-RETURN datasets, columns, dataset_edges, column_edges, principals, reads
+CALL () { MATCH ()-[g:GRANTED]->() RETURN count(g) AS grants }
+RETURN datasets, columns, dataset_edges, column_edges, principals, reads, grants
 """
 
 # as_of on a whole path. Only spliced in when an as_of is given: wrapped in

@@ -15,7 +15,14 @@ from datetime import datetime
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Count, Q
 
-from graph.models import StoreAlias, StoreEdge, StoreNode, StoreRead
+from graph.models import (
+    StoreAlias,
+    StoreEdge,
+    StoreGrant,
+    StoreMembership,
+    StoreNode,
+    StoreRead,
+)
 
 from . import embedded_sql as sql
 from .base import (
@@ -49,6 +56,7 @@ from .common import (
     valid_edge,
     valid_read,
 )
+from .embedded_grants import EmbeddedGrants
 from .embedded_rename import rename_node
 from .embedded_sql import to_edge, to_node
 from .neighbourhood import build_neighbourhood
@@ -80,7 +88,7 @@ def _column_row(row: ColumnNode, aliases: dict[str, str]) -> tuple[str, str, str
     return aliases[row.key], parent, row.name
 
 
-class EmbeddedStore(GraphStore):
+class EmbeddedStore(EmbeddedGrants, GraphStore):
     """The graph in relational tables of the Django database (SQLite or Postgres)."""
 
     name = "embedded"
@@ -88,7 +96,10 @@ class EmbeddedStore(GraphStore):
     # --- lifecycle -----------------------------------------------------------------
     def apply_schema(self) -> list[str]:
         """The tables come from migrations: check they are there, say so plainly if not."""
-        wanted = sorted(m._meta.db_table for m in (StoreNode, StoreAlias, StoreEdge, StoreRead))
+        wanted = sorted(
+            m._meta.db_table
+            for m in (StoreNode, StoreAlias, StoreEdge, StoreRead, StoreGrant, StoreMembership)
+        )
         try:
             present = set(connection.introspection.table_names())
         except DatabaseError as exc:
@@ -107,7 +118,7 @@ class EmbeddedStore(GraphStore):
 
     def clear(self) -> None:
         with transaction.atomic():
-            for model in (StoreRead, StoreEdge, StoreAlias, StoreNode):
+            for model in (StoreMembership, StoreGrant, StoreRead, StoreEdge, StoreAlias, StoreNode):
                 model.objects.all().delete()
 
     # --- writes --------------------------------------------------------------------
@@ -333,6 +344,17 @@ class EmbeddedStore(GraphStore):
             columns=nodes.get("Column", 0),
             dataset_edges=edges.get("dataset", 0),
             column_edges=edges.get("column", 0),
-            principals=StoreRead.objects.values("principal").distinct().count(),
+            principals=_principals(),
             reads=StoreRead.objects.count(),
+            grants=StoreGrant.objects.count(),
         )
+
+
+def _principals() -> int:
+    """Every principal that reads, holds a grant, or is (or has) a role member."""
+    names = StoreRead.objects.values_list("principal").union(
+        StoreGrant.objects.values_list("principal"),
+        StoreMembership.objects.values_list("member"),
+        StoreMembership.objects.values_list("role"),
+    )
+    return names.count()

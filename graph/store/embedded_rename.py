@@ -12,6 +12,7 @@ from graph.models import StoreAlias, StoreEdge, StoreNode, StoreRead
 from . import embedded_sql as sql
 from .base import ReadObservation
 from .common import chunked, edge_as_observation, renamed_name, rounds
+from .embedded_grants import move_grants
 
 BATCH = 1000
 
@@ -41,6 +42,7 @@ def _move(node: StoreNode, new_key: str, name: str | None) -> None:
         StoreEdge.objects.filter(**{end: old_key}).update(**{end: new_key})
     sql.rekey_columns(old_key, new_key)
     StoreRead.objects.filter(dataset_key=old_key).update(dataset_key=new_key)
+    move_grants(old_key, new_key, fold=False)
     node.key, node.name = new_key, renamed_name(new_key, name)
     node.save(update_fields=["key", "name"])
 
@@ -52,6 +54,7 @@ def _fold(node: StoreNode, new_key: str, name: str | None, moves: dict[str, str]
     columns = list(StoreNode.objects.filter(label="Column", dataset_key=node.key))
     StoreEdge.objects.filter(pk__in=[e.pk for e in edges]).delete()
     StoreRead.objects.filter(dataset_key=node.key).delete()
+    move_grants(node.key, new_key, fold=True)
     StoreNode.objects.filter(key__in=moves).delete()
     _absorb(StoreNode.objects.get(key=new_key), node, name)
     sql.upsert_columns([(moves[c.key], new_key, c.name) for c in columns])

@@ -44,6 +44,7 @@ from .base import (
 )
 from .common import chunked, edge_sort_key, resolve_keys, sort_reached, sort_reads, utc_or_none
 from .neighbourhood import build_neighbourhood
+from .neo4j_grants import Neo4jGrants
 from .neo4j_writes import native, to_edge
 
 T = TypeVar("T")
@@ -81,7 +82,7 @@ def to_node(props: dict, labels: Sequence[str]) -> Node:
     )
 
 
-class Neo4jStore(GraphStore):
+class Neo4jStore(Neo4jGrants, GraphStore):
     """The graph in Neo4j: (:Dataset), (:Column), (:Principal), (:Alias) and their edges."""
 
     name = "neo4j"

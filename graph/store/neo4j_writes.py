@@ -92,6 +92,11 @@ def _ensure_endpoints(tx: ManagedTransaction, datasets: Iterable[str], columns: 
         _run(tx, cypher.ENSURE_COLUMNS, rows=column_rows)
 
 
+def ensure_datasets(tx: ManagedTransaction, keys: Iterable[str]) -> None:
+    """Create the datasets a grant names, if they do not exist yet."""
+    _ensure_endpoints(tx, keys)
+
+
 def write_datasets(tx: ManagedTransaction, chunk: Sequence[DatasetNode]) -> None:
     """Merge datasets; rows written under a former key keep the renamed node's identity."""
     aliases = resolve_keys((r.key for r in chunk), alias_lookup(tx))
@@ -182,6 +187,7 @@ def _fold(tx, dataset: dict, columns: list[dict], new_key: str, name: str | None
     """Merge a dataset into the existing ``new_key``, as if its history were replayed."""
     edges = [to_edge(r["edge"]) for r in _run(tx, cypher.EDGES_OF, keys=list(moves), as_of=None)]
     reads = _run(tx, cypher.READERS, key=dataset["key"])
+    grants = _run(tx, cypher.GRANTS_ON, key=dataset["key"])
     _run(tx, cypher.DETACH_DELETE_KEYS, keys=list(moves))
     _run(
         tx,
@@ -206,6 +212,8 @@ def _fold(tx, dataset: dict, columns: list[dict], new_key: str, name: str | None
             for e in edges
         ],
     )
+    # Temporal values go back as they came; the surviving dataset's own grants win.
+    _run(tx, cypher.ADD_GRANTS, rows=[{**g, "dataset_key": new_key} for g in grants])
     _merge_read_rows(
         tx,
         [

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand
 
 from governance.demo import demo_governance_seed
 from governance.services import demo_users_create
+from governance.warehouse_sync import warehouse_tags_sync_demo
 from graph.models import Source
 
 
@@ -40,6 +41,8 @@ class Command(BaseCommand):
             f"{counts.dataset_edges} table edges, {counts.column_edges} column edges."
         )
         self.stdout.write(demo_governance_seed().summary())
+        # After the seed: suggestions are matched against the seeded masking policies.
+        self.stdout.write(warehouse_tags_sync_demo(days=days).summary())
         self.stdout.write("Demo logins (username / password — role):")
         for login in logins:
             self.stdout.write(f"  {login.username} / {login.password} — {login.role}")

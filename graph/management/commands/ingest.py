@@ -6,7 +6,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from graph import ingestion
-from graph.models import Source
+from graph.ingestion.completeness import runs_completeness
+from graph.models import IngestionRun, Source
 from graph.sources.base import PULLED_KINDS
 
 
@@ -65,12 +66,24 @@ class Command(BaseCommand):
             f"{len(done.runs) - len(done.failed)}/{len(done.runs)} windows ingested, "
             f"{done.rows_read:,} rows in {done.seconds:.1f}s"
         )
+        self.stdout.write(completeness_line(done.runs))
         if done.failed:
             for run in done.failed:
                 self.stderr.write(f"  failed {run.window_start:%Y-%m-%d %H:%M}: {run.error}")
             raise CommandError(
                 f"{len(done.failed)} window(s) failed; run the command again to retry"
             )
+
+
+def completeness_line(runs: list[IngestionRun]) -> str:
+    """The completeness figure of the windows just ingested, for the end of the output."""
+    figure = runs_completeness(runs=IngestionRun.objects.filter(pk__in=[r.pk for r in runs]))
+    if figure is None:
+        return "Completeness: not checked (the source keeps no count of its own statements)"
+    line = f"Completeness: {figure.summary}"
+    if figure.missing:
+        line += "; the ingestion page lists the statements that could not be parsed"
+    return line
 
 
 class ProgressBar:

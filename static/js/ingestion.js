@@ -1,0 +1,161 @@
+/* Ingestion pages: backfill progress that follows the backfill without reloading the page.
+ *
+ * Each panel with data-progress-url (templates/graph/backfill_progress_panel.html) polls
+ * its JSON (GET /api/v1/backfills/<pk>/progress) every 2 s until the backfill is finished
+ * and redraws in place: the bar, windows done / total, rows/s, time left, and the final
+ * state — done with counts, or failed with the reasons and the retry button the server
+ * already drew (hidden). The backfill page's table of windows is swapped for a fresh copy
+ * whenever a window finishes.
+ *
+ * Forms with data-busy-label say so while the server works: without a Celery broker a
+ * backfill runs inside the POST, and a second click would start a second one.
+ */
+(function () {
+  "use strict";
+
+  var POLL_MS = 2000;
+  var COUNTS = [
+    "windows_done", "windows_total", "windows_failed", "rows_read",
+    "statements_kept", "statements_filtered", "edges_written", "parse_failures",
+  ];
+
+  function number(value) {
+    return Math.round(value).toLocaleString("en-US");
+  }
+
+  // "2026-06-01 09:00": the server's dates are UTC, and so is its JSON.
+  function stamp(iso) {
+    return iso ? iso.slice(0, 16).replace("T", " ") : "";
+  }
+
+  function setText(panel, name, text) {
+    panel.querySelectorAll('[data-field="' + name + '"]').forEach(function (el) {
+      el.textContent = text;
+    });
+  }
+
+  function show(panel, name, visible) {
+    var block = panel.querySelector('[data-final="' + name + '"]');
+    if (block) block.hidden = !visible;
+  }
+
+  function windowList(panel, name, issues, describe, anchor) {
+    var list = panel.querySelector('[data-list="' + name + '"]');
+    if (!list) return;
+    list.replaceChildren.apply(list, issues.map(function (issue) {
+      var item = document.createElement("li");
+      var link = document.createElement("a");
+      link.href = issue.url + (anchor || "");
+      link.textContent = stamp(issue.window_start) + " → " + stamp(issue.window_end);
+      var reason = document.createElement("span");
+      reason.className = "reason";
+      reason.textContent = describe(issue);
+      item.append(link, " ", reason);
+      return item;
+    }));
+  }
+
+  function drawBar(panel, progress) {
+    var bar = panel.querySelector('[role="progressbar"]');
+    var total = progress.windows_total || 1;
+    bar.setAttribute("aria-valuemax", progress.windows_total);
+    bar.setAttribute("aria-valuenow", progress.windows_done);
+    bar.setAttribute("aria-valuetext",
+      progress.windows_done + " of " + progress.windows_total + " windows");
+    [["succeeded", progress.windows_succeeded], ["failed", progress.windows_failed],
+      ["running", progress.windows_running]].forEach(function (part) {
+      bar.querySelector('[data-bar="' + part[0] + '"]').style.width =
+        (100 * part[1] / total) + "%";
+    });
+  }
+
+  function drawCompleteness(panel, progress) {
+    var figure = progress.completeness;
+    show(panel, "completeness", Boolean(figure));
+    show(panel, "parse_failures", progress.parse_failure_windows.length > 0);
+    if (!figure) return;
+    setText(panel, "completeness_summary", figure.summary);
+    setText(panel, "completeness_scope", progress.finished ? "" : "(windows done so far)");
+    var line = panel.querySelector('[data-field="completeness_summary"]');
+    if (line) line.classList.toggle("gap", figure.missing > 0);
+    windowList(panel, "parse_failure_windows", progress.parse_failure_windows, function (issue) {
+      return issue.parse_failures + " parse failure" + (issue.parse_failures === 1 ? "" : "s");
+    }, "#failures");
+  }
+
+  function draw(panel, progress) {
+    var badge = panel.querySelector('[data-field="state_label"]');
+    badge.className = "badge status-" + progress.state;
+    setText(panel, "state_label", progress.state_label);
+    COUNTS.forEach(function (name) { setText(panel, name, number(progress[name])); });
+    setText(panel, "percent", Math.round(progress.percent) + " %");
+    setText(panel, "rows_per_second",
+      progress.rows_per_second ? number(progress.rows_per_second) : "—");
+    setText(panel, "eta_text", progress.eta_text);
+    setText(panel, "window_states", progress.window_states_text);
+    drawBar(panel, progress);
+    show(panel, "succeeded", progress.state === "succeeded");
+    show(panel, "failed", progress.state === "failed");
+    windowList(panel, "errors", progress.errors, function (issue) { return issue.error; });
+    drawCompleteness(panel, progress);
+    panel.dataset.state = progress.state;
+    panel.dataset.finished = String(progress.finished);
+  }
+
+  function refreshWindows(panel) {
+    var url = panel.dataset.windowsUrl;
+    var target = document.getElementById("backfill-windows");
+    if (!url || !target) return;
+    fetch(url, { credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.text() : null; })
+      .then(function (html) { if (html !== null) target.innerHTML = html; })
+      .catch(function () { /* the next change tries again */ });
+  }
+
+  function poll(panel) {
+    fetch(panel.dataset.progressUrl, {
+      credentials: "same-origin",
+      headers: { Accept: "application/json" },
+    })
+      .then(function (response) {
+        if (response.status === 401 || response.status === 403) {
+          // Signed out (the session ended): polling again would not help.
+          var lost = panel.querySelector('[data-field="lost"]');
+          lost.textContent = "You are signed out: reload the page to sign in and follow this backfill.";
+          lost.hidden = false;
+          return null;
+        }
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        return response.json();
+      })
+      .then(function (progress) {
+        if (progress === null) return;
+        panel.querySelector('[data-field="lost"]').hidden = true;
+        var changed = panel.dataset.seen !== progress.windows_done + "/" + progress.state;
+        panel.dataset.seen = progress.windows_done + "/" + progress.state;
+        draw(panel, progress);
+        if (changed) refreshWindows(panel);
+        if (!progress.finished) window.setTimeout(poll, POLL_MS, panel);
+      })
+      .catch(function () {
+        panel.querySelector('[data-field="lost"]').hidden = false;
+        window.setTimeout(poll, POLL_MS * 2, panel);
+      });
+  }
+
+  document.querySelectorAll("[data-progress-url]").forEach(function (panel) {
+    var progress = panel.querySelector('[role="progressbar"]');
+    panel.dataset.seen = progress.getAttribute("aria-valuenow") + "/" + panel.dataset.state;
+    if (panel.dataset.finished !== "true") window.setTimeout(poll, POLL_MS, panel);
+  });
+
+  document.querySelectorAll("form[data-busy-label]").forEach(function (form) {
+    form.addEventListener("submit", function () {
+      var button = form.querySelector('button[type="submit"]');
+      if (!button) return;
+      button.textContent = form.dataset.busyLabel;
+      // Disabled after the submit has begun, so the form still sends.
+      window.setTimeout(function () { button.disabled = true; }, 0);
+    });
+  });
+})();
