@@ -143,10 +143,12 @@ class LineageParser:
         except UnknownDialect as exc:
             return failed(str(exc))
         naming = Naming(default_db, default_schema)
-        normalized = normalize_sql(sql, sqlglot_dialect_name(dialect))
         schema_digest = self._digest_of(schema)
-        key = (digest(normalized), sqlglot_dialect_name(dialect), naming, schema_digest)
-        cacheable = not normalized.startswith(_UNCACHED_PREFIXES)
+        key, cacheable = None, False
+        if self.cache_size > 0:  # without a cache the fingerprint would be wasted work
+            normalized = normalize_sql(sql, sqlglot_dialect_name(dialect))
+            key = (digest(normalized), sqlglot_dialect_name(dialect), naming, schema_digest)
+            cacheable = not normalized.startswith(_UNCACHED_PREFIXES)
         if (cached := self._get(key) if cacheable else None) is not None:
             return cached
         result = _parse(
