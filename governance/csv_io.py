@@ -138,16 +138,39 @@ def governance_csv_import(
     """
     report = ImportReport(dry_run=dry_run)
     reader = csv.reader(lines)
-    header = _header(next(reader, None), report)
+    try:
+        first = next(reader, None)
+    except csv.Error as exc:
+        report.errors.append(RowError(1, f"Bad header: the line is not readable CSV ({exc})."))
+        return report
+    header = _header(first, report)
     if header is None:
         return report
-    last_line = reader.line_num
-    for cells in reader:
-        line, last_line = last_line + 1, reader.line_num
+    for line, cells in _rows(reader, report):
         if not any(cell.strip() for cell in cells):
             continue
         _import_row(actor, line, dict(zip(header, cells, strict=False)), report, reason, dry_run)
     return report
+
+
+def _rows(reader, report: ImportReport) -> Iterator[tuple[int, list[str]]]:
+    """(first line number, cells) per record; an unreadable record is reported and skipped.
+
+    ``csv.Error`` (e.g. a cell over the field size limit) would otherwise abort the whole
+    import with a server error; the reader resumes at the next line after one.
+    """
+    last_line = reader.line_num
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            report.errors.append(RowError(last_line + 1, f"Not readable as CSV: {exc}."))
+            last_line = reader.line_num
+            continue
+        line, last_line = last_line + 1, reader.line_num
+        yield line, cells
 
 
 def _header(cells: list[str] | None, report: ImportReport) -> list[str] | None:

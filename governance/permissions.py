@@ -48,6 +48,20 @@ def can_export(user: Any) -> bool:
     return _signed_in(user) and (is_compliance_admin(user) or _in_group(user, AUDITOR))
 
 
+def can_classify(user: Any) -> bool:
+    """Compliance admins and Stewards: offered edit forms that span assets (bulk, CSV import).
+
+    Each asset is still checked with ``can_edit_asset``; this only decides whether a page
+    shows such a form at all, so an auditor never meets one that refuses every row.
+    """
+    return _signed_in(user) and (is_compliance_admin(user) or _in_group(user, STEWARD))
+
+
+def can_oversee_reviews(user: Any) -> bool:
+    """Auditors and compliance admins see every steward's due reviews, not only their own."""
+    return _signed_in(user) and (is_compliance_admin(user) or _in_group(user, AUDITOR))
+
+
 def stewarded_by(user: Any) -> Q:
     """A filter on ``AssetGovernance`` for the assets ``user`` stewards (person or team)."""
     return Q(steward__active=True, steward__members=user)
@@ -84,6 +98,14 @@ def ensure_can_export(user: Any) -> None:
         )
 
 
+def ensure_can_classify(user: Any) -> None:
+    if not can_classify(user):
+        raise PermissionDenied(
+            f"{_who(user)} may not change classifications: only stewards (of their own "
+            "assets) and compliance admins may."
+        )
+
+
 def ensure_can_administer(user: Any) -> None:
     if not can_administer(user):
         raise PermissionDenied(f"{_who(user)} may not do this: only compliance admins may.")
@@ -107,18 +129,23 @@ def edit_refusal(user: Any, asset: AssetGovernance) -> str:
 
 CHECKS: dict[str, Callable[[Any], bool]] = {
     "view": can_view,
+    "classify": can_classify,
     "export": can_export,
     "administer": can_administer,
 }
 _ENSURE: dict[str, Callable[[Any], None]] = {
     "view": ensure_can_view,
+    "classify": ensure_can_classify,
     "export": ensure_can_export,
     "administer": ensure_can_administer,
 }
 
 
 def governance_required(check: str = "view") -> Callable:
-    """View decorator: ``@governance_required("export")`` refuses with 403 and a reason."""
+    """View decorator: ``@governance_required("export")`` refuses with 403 and a reason.
+
+    Checks: ``view``, ``classify``, ``export``, ``administer``.
+    """
     ensure = _ENSURE[check]
 
     def decorator(view: Callable) -> Callable:
@@ -133,7 +160,7 @@ def governance_required(check: str = "view") -> Callable:
 
 
 class GovernancePermissionMixin:
-    """Class-based view mixin: set ``governance_check = "view" | "export" | "administer"``.
+    """Class-based view mixin: set ``governance_check = "view" | "classify" | "export" | "administer"``.
 
     Asset edits are checked by the services themselves (``ensure_can_edit_asset``); a
     view that wants to hide an edit button asks ``can_edit_asset`` directly.

@@ -1,0 +1,307 @@
+"""The governance REST API: reads for anyone signed in, writes through the services.
+
+Permissions come from ``governance.permissions``: ``GovernancePermission`` on every view
+(reads ``can_view``; a write to an asset ``can_edit_asset``, checked on the asset's
+governance row), ``CanAdminister`` on the registries' writes. Service errors map onto
+HTTP: ``ValidationError`` → 400 by field, ``PermissionDenied`` → 403 with the reason,
+``StaleAssetError`` → 409 with who changed the asset and when.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.shortcuts import get_object_or_404
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from graph.models import Column, Dataset
+
+from . import selectors, services
+from .audit import audit_trail_verify
+from .filters import (
+    AuditEventFilterSet,
+    CatalogSearchFilterSet,
+    ColumnCatalogSearchFilterSet,
+    MaskingPolicyFilterSet,
+    RegulatoryTagFilterSet,
+    ReviewFilterSet,
+    StewardFilterSet,
+)
+from .models import AssetGovernance, AuditEvent, MaskingPolicy, RegulatoryTag, Review, Steward
+from .permissions import CanAdminister, GovernancePermission, can_oversee_reviews
+from .serializers import (
+    AssetGovernanceSerializer,
+    AssetGovernanceUpdateSerializer,
+    AuditEventSerializer,
+    ChainReportSerializer,
+    ClassificationLevelSerializer,
+    ColumnGovernanceSerializer,
+    DatasetGovernanceSerializer,
+    MaskingPolicySerializer,
+    RegulatoryTagSerializer,
+    ReviewAttestSerializer,
+    ReviewSerializer,
+    StewardSerializer,
+    classification_levels,
+)
+
+
+def call_service(service: Any, **kwargs: Any) -> Any:
+    """Run one service, turning its errors into API errors (403 passes through DRF).
+
+    ``StaleAssetError`` is left to ``GovernanceViewSet.handle_exception`` (409).
+    """
+    try:
+        return service(**kwargs)
+    except DjangoValidationError as exc:
+        if hasattr(exc, "error_dict"):
+            raise serializers.ValidationError(exc.message_dict) from exc
+        raise serializers.ValidationError({"non_field_errors": exc.messages}) from exc
+
+
+class GovernanceViewSet(viewsets.GenericViewSet):
+    permission_classes = [GovernancePermission]
+    filter_backends = [DjangoFilterBackend]
+
+    def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, services.StaleAssetError):
+            # Typed fields (not APIException's strings), so a client can retry knowingly.
+            return Response(
+                {
+                    "detail": str(exc),
+                    "current_version": exc.current_version,
+                    "changed_by": exc.changed_by,
+                    "changed_at": exc.changed_at.isoformat() if exc.changed_at else None,
+                },
+                status=status.HTTP_409_CONFLICT,
+            )
+        return super().handle_exception(exc)
+
+
+STALE = OpenApiResponse(description="Changed since expected_version: nothing was saved")
+
+
+class _AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GovernanceViewSet):
+    """Datasets or columns with their governance; PATCH changes one asset's governance."""
+
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def asset_of(self, item: Dataset | Column) -> AssetGovernance:
+        raise NotImplementedError
+
+    def partial_update(self, request: Request, pk: int) -> Response:
+        # The permission is judged on the governance row, not on the catalog row.
+        item = get_object_or_404(self.get_queryset(), pk=pk)
+        asset = self.asset_of(item)
+        self.check_object_permissions(request, asset)
+        update = AssetGovernanceUpdateSerializer(data=request.data)
+        update.is_valid(raise_exception=True)
+        call_service(
+            services.asset_update,
+            actor=request.user,
+            asset=asset,
+            changes=update.changes(),
+            expected_version=update.validated_data.get("expected_version"),
+            reason=update.validated_data.get("reason", ""),
+        )
+        fresh = self.filter_queryset(self.get_queryset()).get(pk=pk)
+        return Response(self.get_serializer(fresh).data)
+
+
+class DatasetGovernanceViewSet(_AssetViewSet):
+    """Catalog datasets with their governance, searchable like the governance catalog."""
+
+    queryset = Dataset.objects.all()
+    serializer_class = DatasetGovernanceSerializer
+    filterset_class = CatalogSearchFilterSet
+
+    def asset_of(self, item: Dataset) -> AssetGovernance:
+        return services.asset_governance_get_or_create(dataset=item)
+
+    @extend_schema(
+        request=AssetGovernanceUpdateSerializer,
+        responses={200: DatasetGovernanceSerializer, 409: STALE},
+    )
+    def partial_update(self, request: Request, pk: int) -> Response:
+        return super().partial_update(request, pk)
+
+
+class ColumnGovernanceViewSet(_AssetViewSet):
+    """Catalog columns with their own governance; ``?dataset=<id>`` lists one table's."""
+
+    queryset = Column.objects.all()
+    serializer_class = ColumnGovernanceSerializer
+    filterset_class = ColumnCatalogSearchFilterSet
+
+    def asset_of(self, item: Column) -> AssetGovernance:
+        return services.asset_governance_get_or_create(column=item)
+
+    @extend_schema(
+        request=AssetGovernanceUpdateSerializer,
+        responses={200: ColumnGovernanceSerializer, 409: STALE},
+    )
+    def partial_update(self, request: Request, pk: int) -> Response:
+        return super().partial_update(request, pk)
+
+
+class ClassificationLevelList(APIView):
+    """The classification levels, strongest first (no level means unclassified)."""
+
+    permission_classes = [GovernancePermission]
+
+    @extend_schema(responses=ClassificationLevelSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        return Response(ClassificationLevelSerializer(classification_levels(), many=True).data)
+
+
+class _RegistryViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    GovernanceViewSet,
+):
+    """A registry kept by compliance admins: read by all, created and changed by admins."""
+
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_permissions(self):
+        if self.request.method not in ("GET", "HEAD", "OPTIONS"):
+            return [GovernancePermission(), CanAdminister()]
+        return super().get_permissions()
+
+    def create_with(self, data: dict[str, Any]) -> Any:
+        raise NotImplementedError
+
+    def update_with(self, instance: Any, changes: dict[str, Any]) -> Any:
+        raise NotImplementedError
+
+    def perform_create(self, serializer: serializers.Serializer) -> None:
+        serializer.instance = self.create_with(serializer.validated_data)
+
+    def perform_update(self, serializer: serializers.Serializer) -> None:
+        serializer.instance = self.update_with(serializer.instance, serializer.validated_data)
+
+
+class RegulatoryTagViewSet(_RegistryViewSet):
+    """Regulatory tags (gdpr, pii, sox…); built-in slugs cannot change."""
+
+    queryset = RegulatoryTag.objects.all()
+    serializer_class = RegulatoryTagSerializer
+    filterset_class = RegulatoryTagFilterSet
+    lookup_field = "slug"
+
+    def create_with(self, data: dict[str, Any]) -> RegulatoryTag:
+        return call_service(services.regulatory_tag_create, actor=self.request.user, **data)
+
+    def update_with(self, tag: RegulatoryTag, changes: dict[str, Any]) -> RegulatoryTag:
+        return call_service(
+            services.regulatory_tag_update, actor=self.request.user, tag=tag, changes=changes
+        )
+
+
+class StewardViewSet(_RegistryViewSet):
+    """People and teams accountable for assets; deactivated (``active: false``), never deleted."""
+
+    queryset = Steward.objects.all()
+    serializer_class = StewardSerializer
+    filterset_class = StewardFilterSet
+
+    def create_with(self, data: dict[str, Any]) -> Steward:
+        return call_service(services.steward_create, actor=self.request.user, **data)
+
+    def update_with(self, steward: Steward, changes: dict[str, Any]) -> Steward:
+        return call_service(
+            services.steward_update, actor=self.request.user, steward=steward, changes=changes
+        )
+
+
+class MaskingPolicyViewSet(_RegistryViewSet):
+    """Warehouse masking policies that protect assets' values."""
+
+    queryset = MaskingPolicy.objects.all()
+    serializer_class = MaskingPolicySerializer
+    filterset_class = MaskingPolicyFilterSet
+
+    def create_with(self, data: dict[str, Any]) -> MaskingPolicy:
+        return call_service(services.masking_policy_create, actor=self.request.user, **data)
+
+    def update_with(self, policy: MaskingPolicy, changes: dict[str, Any]) -> MaskingPolicy:
+        return call_service(
+            services.masking_policy_update, actor=self.request.user, policy=policy, changes=changes
+        )
+
+
+class ReviewViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, GovernanceViewSet
+):
+    """Attestations; POST attests an asset (its steward or a compliance admin)."""
+
+    queryset = Review.objects.all()
+    serializer_class = ReviewSerializer
+    filterset_class = ReviewFilterSet
+
+    @extend_schema(request=ReviewAttestSerializer, responses={201: ReviewSerializer})
+    def create(self, request: Request) -> Response:
+        attest = ReviewAttestSerializer(data=request.data)
+        attest.is_valid(raise_exception=True)
+        asset = selectors.asset_governance_get(key=attest.validated_data["asset"])
+        if asset is None:
+            raise serializers.ValidationError(
+                {"asset": [f"No governed asset has the key {attest.validated_data['asset']!r}."]}
+            )
+        self.check_object_permissions(request, asset)
+        review = call_service(
+            services.review_attest,
+            actor=request.user,
+            asset=asset,
+            outcome=attest.validated_data["outcome"],
+            comment=attest.validated_data.get("comment", ""),
+        )
+        return Response(ReviewSerializer(review).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        filters=False,
+        responses=AssetGovernanceSerializer(many=True),
+        description="Assets whose review is overdue or due within 14 days: your own, or "
+        "everyone's for auditors and compliance admins. Overdue first.",
+    )
+    @action(detail=False, methods=["get"], filter_backends=[])
+    def due(self, request: Request) -> Response:
+        assets = selectors.review_due_list(
+            user=request.user, everyone=can_oversee_reviews(request.user)
+        )
+        page = self.paginate_queryset(assets)
+        return self.get_paginated_response(AssetGovernanceSerializer(page, many=True).data)
+
+
+class AuditEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GovernanceViewSet):
+    """The append-only audit trail, newest first."""
+
+    queryset = AuditEvent.objects.all()
+    serializer_class = AuditEventSerializer
+    filterset_class = AuditEventFilterSet
+    lookup_field = "seq"
+
+    @extend_schema(filters=False, responses=ChainReportSerializer)
+    @action(detail=False, methods=["get"], filter_backends=[])
+    def verify(self, request: Request) -> Response:
+        """Recompute the hash chain now and report the first problem, if any."""
+        report = audit_trail_verify()
+        return Response(
+            ChainReportSerializer(
+                {
+                    "intact": report.intact,
+                    "verified": report.verified,
+                    "bad_seq": report.bad_seq,
+                    "problem": report.problem,
+                }
+            ).data
+        )
