@@ -68,15 +68,34 @@ def stewarded_by(user: Any) -> Q:
 
 
 def can_edit_asset(user: Any, asset: AssetGovernance) -> bool:
-    """Admins edit everything; a Steward edits the assets their active steward owns."""
+    """Admins edit everything; a Steward edits the assets their active steward owns.
+
+    A column with no steward of its own answers to its table's steward: whoever is
+    accountable for a table is accountable for the columns nobody was named for.
+    """
     if not _signed_in(user):
         return False
     if is_compliance_admin(user):
         return True
-    if asset.steward_id is None or not _in_group(user, STEWARD):
+    if not _in_group(user, STEWARD):
         return False
-    steward = asset.steward
-    return steward.active and steward.members.filter(pk=user.pk).exists()
+    steward = _accountable_steward(asset)
+    return (
+        steward is not None
+        and steward.active
+        and steward.members.filter(pk=user.pk).exists()
+    )
+
+
+def _accountable_steward(asset: AssetGovernance):
+    from .models import AssetGovernance
+
+    if asset.steward_id is not None:
+        return asset.steward
+    if asset.column_id is None:
+        return None
+    table = AssetGovernance.objects.filter(dataset_id=asset.column.dataset_id).first()
+    return table.steward if table is not None else None
 
 
 # --- the same checks, raising ---------------------------------------------------------

@@ -124,7 +124,7 @@ class LineageParser:
         self._lock = threading.Lock()
         # Callers pass the same schema dict for a whole window; hashing a large schema on
         # every statement cost more than a cache hit, so the digest is kept per object.
-        self._schema_seen: tuple[int, int, str] | None = None
+        self._schema_seen: tuple[dict, int, str] | None = None
 
     def parse(
         self,
@@ -169,10 +169,10 @@ class LineageParser:
         if not schema:
             return ""
         seen = self._schema_seen
-        if seen is not None and seen[0] == id(schema) and seen[1] == len(schema):
+        if seen is not None and seen[0] is schema and seen[1] == len(schema):
             return seen[2]
         value = _schema_digest(schema)
-        self._schema_seen = (id(schema), len(schema), value)
+        self._schema_seen = (schema, len(schema), value)  # held, so its id is never reused
         return value
 
     def _get(self, key: tuple) -> ParseResult | None:

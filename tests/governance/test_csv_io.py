@@ -84,11 +84,11 @@ def test_import_applies_good_rows_and_reports_bad_ones_by_line(governed):
             f"{key},FAX,public,,,,",  # 8: no such column
             f"{key},PHONE,confidential,pii,Olive Owner,,2030-13-01",  # 9: bad date
             f"{key},EMAIL,confidential,pii,Olive Owner,EMAIL_HASH,",  # 10: good
-            f"{key},PHONE,confidential,pii,Olive Owner,,",  # 11: no steward yet: admins only
+            f"{key},PHONE,confidential,pii,Olive Owner,,",  # 11: good: the table's steward
         ),
     )
-    assert report.applied == [2, 10]
-    assert [error.line for error in report.errors] == [3, 5, 6, 7, 8, 9, 11]
+    assert report.applied == [2, 10, 11]
+    assert [error.line for error in report.errors] == [3, 5, 6, 7, 8, 9]
     reasons = {error.line: error.reason for error in report.errors}
     assert "'bogus'" in reasons[3] and reasons[3].startswith("tags:")
     assert "'secret'" in reasons[5]
@@ -96,18 +96,19 @@ def test_import_applies_good_rows_and_reports_bad_ones_by_line(governed):
     assert "Unknown catalog dataset 'snowflake://prod_db.raw.nope'" in reasons[7]
     assert "no column 'FAX'" in reasons[8]
     assert "'2030-13-01'" in reasons[9]
-    assert "only its steward (no steward yet)" in reasons[11]
     email = AssetGovernance.objects.get(column__name="EMAIL")
     assert (email.classification, email.masking_policy.name) == ("confidential", "EMAIL_HASH")
     assert email.next_review_due is None  # an empty cell clears
-    # The refused row left nothing behind, not even the empty governance row it needed.
-    assert not AssetGovernance.objects.filter(column__name="PHONE").exists()
+    # Line 3 (refused) left nothing of itself behind; line 11 set the column as written.
+    phone = AssetGovernance.objects.get(column__name="PHONE")
+    assert phone.classification == "confidential"
+    assert list(phone.tags.values_list("slug", flat=True)) == ["pii"]
     governed.asset.refresh_from_db()
     assert governed.asset.classification == "confidential"
     assert governed.asset.next_review_due == date(2030, 6, 30)
-    assert AuditEvent.objects.count() == before + 2
-    assert AuditEvent.objects.order_by("-seq").first().reason == "CSV import, line 10"
-    assert report.summary() == "2 rows applied, 0 unchanged, 7 refused"
+    assert AuditEvent.objects.count() == before + 3
+    assert AuditEvent.objects.order_by("-seq").first().reason == "CSV import, line 11"
+    assert report.summary() == "3 rows applied, 0 unchanged, 6 refused"
 
 
 def test_an_admin_imports_rows_for_assets_without_governance(governed):

@@ -176,3 +176,21 @@ def test_drf_permission_classes(world):
     assert not permissions.CanAdminister().has_permission(read, None)
     read.user = AnonymousUser()
     assert not permission.has_permission(read, None)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_column_without_a_steward_answers_to_its_tables_steward(world, role):
+    from .factories import AssetGovernanceFactory, ColumnFactory
+
+    column = ColumnFactory(dataset=world.asset.dataset, name="email")
+    column_asset = AssetGovernanceFactory(dataset=None, column=column)
+    assert _classify(getattr(world, role), column_asset) is EDITS_ASSET[role]
+
+
+def test_a_column_with_its_own_steward_answers_to_that_steward(world):
+    from .factories import AssetGovernanceFactory, ColumnFactory
+
+    column = ColumnFactory(dataset=world.asset.dataset, name="iban")
+    column_asset = AssetGovernanceFactory(dataset=None, column=column, steward=world.team)
+    assert _classify(world.owner, column_asset) is False
+    assert _classify(world.member, column_asset) is True
