@@ -251,6 +251,9 @@ class StoreGrant(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.principal} {self.privilege} on {self.dataset_key}"
+
 
 class StoreMembership(models.Model):
     """A MEMBER_OF edge: ``member`` was granted ``role`` and holds its privileges."""
@@ -265,3 +268,6 @@ class StoreMembership(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["member", "role"], name="store_membership_unique")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.member} member of {self.role}"
