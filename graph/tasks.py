@@ -61,3 +61,22 @@ def incremental_sync_task() -> int:
                 transaction.on_commit(lambda run_id=run.pk: ingest_window_task.delay(run_id))
         queued += len(runs)
     return queued
+
+
+@shared_task(acks_late=True)
+def ingest_dbt_artifacts_task(source_id: int, target_dir: str) -> int:
+    """Ingest a dbt project's artifacts (left in ``target_dir`` by a dbt run) for one source."""
+    from pathlib import Path
+
+    from graph.sources.dbt_ingest import dbt_artifacts_ingest
+    from graph.store import get_store
+
+    target = Path(target_dir)
+    results = target / "run_results.json"
+    run = dbt_artifacts_ingest(
+        source=Source.objects.get(pk=source_id),
+        manifest_path=target / "manifest.json",
+        run_results_path=results if results.is_file() else None,
+        store=get_store(),
+    )
+    return run.pk

@@ -283,3 +283,35 @@ def test_the_ingest_dbt_command_names_a_missing_manifest(db, tmp_path):
 def _edge_path(store):
     (path,) = store.paths(RAW_EMAIL, CONTACTS_EMAIL, depth=4)
     return path.edges
+
+
+@pytest.mark.celery
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_ingests_dbt_artifacts(dbt_target):
+    import time
+    import uuid
+
+    from celery.contrib.testing.worker import start_worker
+
+    from graph.store import reset_store
+    from graph.store.embedded import EmbeddedStore
+    from graph.tasks import ingest_dbt_artifacts_task
+    from lineage_portal.celery import app
+
+    reset_store()
+    source = Source.objects.create(name="shop-dbt-worker", kind=Source.Kind.DBT)
+    queue = f"test-dbt-{uuid.uuid4().hex[:8]}"
+    app.conf.task_always_eager = False
+    try:
+        with start_worker(app, perform_ping_check=False, pool="solo", queues=[queue]):
+            ingest_dbt_artifacts_task.apply_async((source.pk, str(dbt_target)), queue=queue)
+            deadline = time.monotonic() + 60
+            while not source.runs.filter(finished_at__isnull=False).exists():
+                assert time.monotonic() < deadline, "the worker did not finish the dbt run"
+                time.sleep(0.2)
+    finally:
+        app.conf.task_always_eager = True
+
+    run = source.runs.get()
+    assert run.status == IngestionRun.Status.SUCCEEDED, run.error
+    assert [e.masking for e in _edge_path(EmbeddedStore())] == ["identity", "identity"]

@@ -560,3 +560,23 @@ def test_service_refuses_invalid_events_before_writing(embedded_store):
 
     assert [e.field for e in refused.value.errors] == ["outputs[0].namespace"]
     assert embedded_store.counts().datasets == 0
+
+
+@pytest.mark.neo4j
+@pytest.mark.django_db
+def test_the_same_column_lineage_lands_in_neo4j(neo4j_store):
+    from openlineage.client.serde import Serde
+
+    run_id = str(uuid.uuid4())
+    event = Serde.to_dict(run_event(RunState.COMPLETE, run_id))
+    openlineage_event_ingest(event=event, store=neo4j_store)
+
+    table = edge(neo4j_store, RAW, SUMMARY)
+    assert (table.transformation_type, table.query_id) == ("OPENLINEAGE_JOB", run_id)
+    assert column_edges(neo4j_store, SUMMARY) == {
+        (column_key(RAW, "id"), "id"): "identity",
+        (column_key(RAW, "email"), "email_hash"): "hashed",
+        (column_key(RAW, "ssn"), "ssn_masked"): "redacted",
+        (column_key(RAW, "amount"), "total"): "aggregated",
+        (column_key(RAW, "country"), "country_upper"): "transformed",
+    }
