@@ -121,6 +121,8 @@ class LineageParser:
         self.cache_misses = 0
         self._results: OrderedDict[tuple, ParseResult] = OrderedDict()
         self._schemas: OrderedDict[tuple, SchemaIndex] = OrderedDict()
+        # Exact texts seen, oldest first (bounded like the fingerprint cache).
+        self._texts: OrderedDict[tuple, ParseResult] = OrderedDict()
         self._lock = threading.Lock()
         # Callers pass the same schema dict for a whole window; hashing a large schema on
         # every statement cost more than a cache hit, so the digest is kept per object.
@@ -144,12 +146,20 @@ class LineageParser:
             return failed(str(exc))
         naming = Naming(default_db, default_schema)
         schema_digest = self._digest_of(schema)
+        # The same text runs again and again (a job without parameters): answer it before
+        # paying for the fingerprint, which costs more than the lookup.
+        text_key = (sql, dialect, naming, schema_digest)
+        if self.cache_size > 0 and (same := self._texts.get(text_key)) is not None:
+            with self._lock:
+                self.cache_hits += 1
+            return same
         key, cacheable = None, False
         if self.cache_size > 0:  # without a cache the fingerprint would be wasted work
             normalized = normalize_sql(sql, sqlglot_dialect_name(dialect))
             key = (digest(normalized), sqlglot_dialect_name(dialect), naming, schema_digest)
             cacheable = not normalized.startswith(_UNCACHED_PREFIXES)
         if (cached := self._get(key) if cacheable else None) is not None:
+            self._remember_text(text_key, cached)
             return cached
         result = _parse(
             sql,
@@ -162,7 +172,15 @@ class LineageParser:
         else:
             with self._lock:
                 self.cache_misses += 1
+        if self.cache_size > 0:
+            self._remember_text(text_key, result)
         return result
+
+    def _remember_text(self, text_key: tuple, result: ParseResult) -> None:
+        with self._lock:
+            self._texts[text_key] = result
+            if len(self._texts) > self.cache_size:
+                self._texts.popitem(last=False)
 
     def _digest_of(self, schema: dict | None) -> str:
         """The schema's digest, recomputed only for a new (or resized) schema object."""
