@@ -122,7 +122,7 @@ class LineageParser:
         self._results: OrderedDict[tuple, ParseResult] = OrderedDict()
         self._schemas: OrderedDict[tuple, SchemaIndex] = OrderedDict()
         # Exact texts seen, oldest first (bounded like the fingerprint cache).
-        self._texts: OrderedDict[tuple, ParseResult] = OrderedDict()
+        self._texts: OrderedDict[tuple, tuple[tuple | None, ParseResult]] = OrderedDict()
         self._lock = threading.Lock()
         # Callers pass the same schema dict for a whole window; hashing a large schema on
         # every statement cost more than a cache hit, so the digest is kept per object.
@@ -149,9 +149,7 @@ class LineageParser:
         # The same text runs again and again (a job without parameters): answer it before
         # paying for the fingerprint, which costs more than the lookup.
         text_key = (sql, dialect, naming, schema_digest)
-        if self.cache_size > 0 and (same := self._texts.get(text_key)) is not None:
-            with self._lock:
-                self.cache_hits += 1
+        if self.cache_size > 0 and (same := self._text_hit(text_key)) is not None:
             return same
         key, cacheable = None, False
         if self.cache_size > 0:  # without a cache the fingerprint would be wasted work
@@ -159,7 +157,7 @@ class LineageParser:
             key = (digest(normalized), sqlglot_dialect_name(dialect), naming, schema_digest)
             cacheable = not normalized.startswith(_UNCACHED_PREFIXES)
         if (cached := self._get(key) if cacheable else None) is not None:
-            self._remember_text(text_key, cached)
+            self._remember_text(text_key, cached, key)
             return cached
         result = _parse(
             sql,
@@ -173,12 +171,24 @@ class LineageParser:
             with self._lock:
                 self.cache_misses += 1
         if self.cache_size > 0:
-            self._remember_text(text_key, result)
+            self._remember_text(text_key, result, key if cacheable else None)
         return result
 
-    def _remember_text(self, text_key: tuple, result: ParseResult) -> None:
+    def _text_hit(self, text_key: tuple) -> ParseResult | None:
         with self._lock:
-            self._texts[text_key] = result
+            found = self._texts.get(text_key)
+            if found is None:
+                return None
+            key, result = found
+            self._texts.move_to_end(text_key)
+            if key in self._results:  # both caches age alike: one least-recently-used order
+                self._results.move_to_end(key)
+            self.cache_hits += 1
+            return result
+
+    def _remember_text(self, text_key: tuple, result: ParseResult, key: tuple | None) -> None:
+        with self._lock:
+            self._texts[text_key] = (key, result)
             if len(self._texts) > self.cache_size:
                 self._texts.popitem(last=False)
 

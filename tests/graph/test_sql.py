@@ -795,3 +795,15 @@ def test_create_or_replace_maps_columns_by_name_not_by_the_old_table_order():
         for lineage in result.column_lineage
     }
     assert mapped == {"email": ("email",), "full_name": ("full_name",)}
+
+
+def test_an_exact_repeat_is_answered_from_the_cache():
+    parser = LineageParser()
+    sql = "INSERT INTO db.s.t SELECT SHA2(email) AS e FROM db.s.customers"
+
+    first = parser.parse(sql, dialect="snowflake")
+    again = parser.parse(sql, dialect="snowflake")
+    other_defaults = parser.parse(sql, dialect="snowflake", default_db="db")
+
+    assert again is first and (parser.cache_hits, parser.cache_misses) == (1, 2)
+    assert other_defaults is not first
