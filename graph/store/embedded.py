@@ -29,18 +29,15 @@ from .base import (
     ColumnNode,
     Counts,
     DatasetNode,
-    Direction,
     Edge,
     EdgeObservation,
     GraphStore,
-    Level,
     Node,
     Path,
     Reached,
     Read,
     ReadObservation,
     StoreError,
-    Subgraph,
     check_depth,
 )
 from .common import (
@@ -59,7 +56,7 @@ from .common import (
 from .embedded_grants import EmbeddedGrants
 from .embedded_rename import rename_node
 from .embedded_sql import to_edge, to_node
-from .neighbourhood import build_neighbourhood
+from .neighbourhood import NeighbourhoodFromParts
 
 BATCH = 1000  # rows per statement: 12 parameters an edge stays far below SQLite's limit
 LOOKUP_BATCH = 500  # keys per IN (...) list
@@ -88,7 +85,7 @@ def _column_row(row: ColumnNode, aliases: dict[str, str]) -> tuple[str, str, str
     return aliases[row.key], parent, row.name
 
 
-class EmbeddedStore(EmbeddedGrants, GraphStore):
+class EmbeddedStore(EmbeddedGrants, NeighbourhoodFromParts, GraphStore):
     """The graph in relational tables of the Django database (SQLite or Postgres)."""
 
     name = "embedded"
@@ -260,28 +257,6 @@ class EmbeddedStore(EmbeddedGrants, GraphStore):
                 Path(nodes=(edges[0].upstream, *(e.downstream for e in edges)), edges=edges)
             )
         return sorted(found, key=lambda p: (len(p.edges), p.nodes))
-
-    def neighbourhood(
-        self,
-        key: str,
-        *,
-        depth: int,
-        direction: Direction = "both",
-        level: Level = "dataset",
-        as_of: datetime | None = None,
-        limit: int = 500,
-    ) -> Subgraph:
-        """See :meth:`GraphStore.neighbourhood`; ``limit`` caps the datasets walked to."""
-        check_depth(depth)
-        return build_neighbourhood(
-            self,
-            self._current(key),
-            depth=depth,
-            direction=direction,
-            level=level,
-            as_of=as_of,
-            limit=limit,
-        )
 
     # --- the parts build_neighbourhood asks for ---------------------------------------
     def existed(self, key: str, as_of: datetime | None) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
-from .base import Edge, Node, Reached, Subgraph, check_depth
+from .base import Direction, Edge, Level, Node, Reached, Subgraph, check_depth
 from .common import (
     DIRECTIONS,
     LEVELS,
@@ -79,3 +79,30 @@ def build_neighbourhood(
         )
     graph.edges = sorted(edges, key=edge_sort_key)
     return graph
+
+
+class NeighbourhoodFromParts:
+    """``GraphStore.neighbourhood`` for a backend that supplies :class:`NeighbourhoodParts`
+    and ``_current(key)`` (the key a former key was renamed to)."""
+
+    def neighbourhood(
+        self,
+        key: str,
+        *,
+        depth: int,
+        direction: Direction = "both",
+        level: Level = "dataset",
+        as_of: datetime | None = None,
+        limit: int = 500,
+    ) -> Subgraph:
+        """See :meth:`GraphStore.neighbourhood`; ``limit`` caps the datasets walked to."""
+        check_depth(depth)
+        return build_neighbourhood(
+            self,
+            self._current(key),
+            depth=depth,
+            direction=direction,
+            level=level,
+            as_of=as_of,
+            limit=limit,
+        )

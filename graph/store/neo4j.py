@@ -28,22 +28,19 @@ from .base import (
     ColumnNode,
     Counts,
     DatasetNode,
-    Direction,
     Edge,
     EdgeObservation,
     GraphStore,
-    Level,
     Node,
     Path,
     Reached,
     Read,
     ReadObservation,
     StoreError,
-    Subgraph,
     check_depth,
 )
 from .common import chunked, edge_sort_key, resolve_keys, sort_reached, sort_reads, utc_or_none
-from .neighbourhood import build_neighbourhood
+from .neighbourhood import NeighbourhoodFromParts
 from .neo4j_grants import Neo4jGrants
 from .neo4j_writes import native, to_edge
 
@@ -82,7 +79,7 @@ def to_node(props: dict, labels: Sequence[str]) -> Node:
     )
 
 
-class Neo4jStore(Neo4jGrants, GraphStore):
+class Neo4jStore(Neo4jGrants, NeighbourhoodFromParts, GraphStore):
     """The graph in Neo4j: (:Dataset), (:Column), (:Principal), (:Alias) and their edges."""
 
     name = "neo4j"
@@ -248,28 +245,6 @@ class Neo4jStore(Neo4jGrants, GraphStore):
                 Path(nodes=(edges[0].upstream, *(e.downstream for e in edges)), edges=edges)
             )
         return sorted(found, key=lambda p: (len(p.edges), p.nodes))
-
-    def neighbourhood(
-        self,
-        key: str,
-        *,
-        depth: int,
-        direction: Direction = "both",
-        level: Level = "dataset",
-        as_of: datetime | None = None,
-        limit: int = 500,
-    ) -> Subgraph:
-        """See :meth:`GraphStore.neighbourhood`; ``limit`` caps the datasets walked to."""
-        check_depth(depth)
-        return build_neighbourhood(
-            self,
-            self._current(key),
-            depth=depth,
-            direction=direction,
-            level=level,
-            as_of=as_of,
-            limit=limit,
-        )
 
     # --- the parts build_neighbourhood asks for ---------------------------------------
     def existed(self, key: str, as_of: datetime | None) -> bool:
