@@ -96,13 +96,6 @@ _CREATE_VIEW = re.compile(r"create\s+(or\s+replace\s+)?(materialized\s+|recursiv
 _CREATE_TABLE_AS = re.compile(r"create\s+[\w\s]*?\btable\b.*?\bas\b", re.IGNORECASE | re.DOTALL)
 
 
-@dataclass(frozen=True)
-class StatementRecord(QueryRecord):
-    """A QueryRecord that stands for ``executions`` runs of the statement since the last snapshot."""
-
-    executions: int = 1
-
-
 def might_write(text: str) -> bool:
     """A cheap first look, so that plain SELECTs (most of the view) are never parsed."""
     verb = _VERB.match(_LEADING_COMMENTS.sub("", text))
@@ -165,9 +158,9 @@ class _Statement:
 
     def record(
         self, seen_at: datetime, schema: str, objects: dict[str, AccessedObject], previous: dict
-    ) -> StatementRecord:
+    ) -> QueryRecord:
         reads = tuple(objects[name] for name in self.result.in_tables)
-        return StatementRecord(
+        return QueryRecord(
             query_id=self.queryid,
             text=self.text,
             query_type=self.query_type,
