@@ -7,6 +7,8 @@
 #        scripts/services.sh status                              (exit 1 if any is down)
 #        scripts/services.sh env                                 (prints export lines)
 #   e.g. eval "$(scripts/services.sh env)"
+#   REDIS_DB=N picks the Redis database of the broker URL, so several test runs on one
+#   machine (each with its own TEST_DATABASE_NAME) never take each other's tasks.
 #
 # Everything lives under <repo>/.services (git-ignored). No Docker needed; missing
 # system packages are apt-get installed (needs root). See docs/services.md.
@@ -496,7 +498,7 @@ status_neo4j() {
 print_env() {
     cat <<EOF
 export DATABASE_URL=postgres://$PG_USER:$PG_PASSWORD@$HOST:$PG_PORT/$PG_DB
-export CELERY_BROKER_URL=redis://$HOST:$REDIS_PORT/0
+export CELERY_BROKER_URL=redis://$HOST:$REDIS_PORT/${REDIS_DB:-0}
 export NEO4J_URI=$NEO4J_URI
 export NEO4J_AUTH=none
 export TEST_NEO4J_URI=$NEO4J_URI
