@@ -24,7 +24,8 @@ from rest_framework.views import APIView
 from graph.models import Column, Dataset
 
 from . import selectors, services
-from .audit import audit_trail_verify
+from .audit_checkpoints import audit_checkpoint_latest
+from .audit_runs import audit_verification_status
 from .filters import (
     AuditEventFilterSet,
     CatalogSearchFilterSet,
@@ -293,15 +294,28 @@ class AuditEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Govern
     @extend_schema(filters=False, responses=ChainReportSerializer)
     @action(detail=False, methods=["get"], filter_backends=[])
     def verify(self, request: Request) -> Response:
-        """Recompute the hash chain now and report the first problem, if any."""
-        report = audit_trail_verify()
+        """The last stored verification of the chain (it runs on a schedule) and its anchor."""
+        status = audit_verification_status()
+        latest, checkpoint = status.latest, audit_checkpoint_latest()
         return Response(
             ChainReportSerializer(
                 {
-                    "intact": report.intact,
-                    "verified": report.verified,
-                    "bad_seq": report.bad_seq,
-                    "problem": report.problem,
+                    "intact": bool(latest and latest.intact and status.trusted),
+                    "verified": latest.events_checked if latest else 0,
+                    "bad_seq": latest.bad_seq if latest else None,
+                    "problem": _verification_problem(status),
+                    "kind": latest.kind if latest else "unverified",
+                    "scope": latest.scope if latest else None,
+                    "ran_at": latest.ran_at if latest else None,
+                    "checkpoint": checkpoint.as_dict() if checkpoint else None,
                 }
             ).data
         )
+
+
+def _verification_problem(status) -> str:
+    if status.latest is None:
+        return "not verified yet"
+    if not status.trusted:
+        return "the stored verification result was not written by the portal"
+    return status.latest.problem

@@ -222,10 +222,11 @@ class AuditEventQuerySet(models.QuerySet):
 
 
 class AuditEvent(models.Model):
-    """One governance change, chained to the previous one by a SHA-256 hash.
+    """One governance change, chained to the previous one by a keyed hash (HMAC-SHA256).
 
-    Append-only: written by ``governance.audit.audit_event_append`` only. On Postgres a
-    trigger also refuses UPDATE and DELETE at the database level.
+    Append-only: written by ``governance.audit.audit_event_append`` only. Database
+    triggers also refuse UPDATE, DELETE and TRUNCATE, and an insert that does not
+    continue the chain head.
     """
 
     seq = models.PositiveBigIntegerField(unique=True)
@@ -280,8 +281,45 @@ class AuditChainHead(models.Model):
     seq = models.PositiveBigIntegerField(default=0)
     hash = models.CharField(max_length=64, blank=True)
 
+    class Meta:
+        constraints = [
+            # One head only: a second row would let appends fork the chain.
+            models.CheckConstraint(condition=models.Q(id=1), name="audit_chain_head_single_row")
+        ]
+
     def __str__(self) -> str:
         return f"audit chain head #{self.seq}"
+
+
+class AuditVerification(models.Model):
+    """The stored result of one run of the chain verification, shown on the audit page.
+
+    Signed with the audit key: a row written by anyone but the portal shows as untrusted.
+    """
+
+    class Scope(models.TextChoices):
+        FULL = "full", "Full"
+        INCREMENTAL = "incremental", "Since the last checkpoint"
+
+    ran_at = models.DateTimeField()
+    scope = models.CharField(max_length=16, choices=Scope.choices)
+    intact = models.BooleanField()
+    kind = models.CharField(max_length=16)
+    problem = models.TextField(blank=True)
+    bad_seq = models.PositiveBigIntegerField(null=True, blank=True)
+    events_checked = models.PositiveBigIntegerField(default=0)
+    head_seq = models.PositiveBigIntegerField(default=0)
+    # The checkpoint compared against, and the one written after an intact run (0: none).
+    checkpoint_seq = models.PositiveBigIntegerField(default=0)
+    checkpoint_written = models.PositiveBigIntegerField(default=0)
+    duration_ms = models.PositiveIntegerField(default=0)
+    signature = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["-ran_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.scope} verification at {self.ran_at:%Y-%m-%d %H:%M}: {self.kind}"
 
 
 class TagSuggestion(models.Model):

@@ -1,4 +1,5 @@
 """Shared fixtures: real services only. A missing service fails loudly, it is never skipped."""
+
 from __future__ import annotations
 
 import fcntl
@@ -24,6 +25,12 @@ def _require_port(service: str, url: str, default_port: int) -> None:
             "(make test does this for you).",
             pytrace=False,
         )
+
+
+@pytest.fixture(autouse=True)
+def _audit_checkpoint_dir(tmp_path, settings):
+    """Each test appends audit checkpoints to a file of its own, as a fresh install would."""
+    settings.AUDIT_CHECKPOINT_DIR = str(tmp_path / "audit-checkpoints")
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,5 @@
 """Settings shared by every environment; the environment is read here and only here."""
+
 from pathlib import Path
 
 import environ
@@ -20,7 +21,11 @@ def _setting(name: str, reader, **kwargs):
         raise ImproperlyConfigured(f"Setting {name} is invalid: {exc}") from exc
 
 
-SECRET_KEY = _setting("DJANGO_SECRET_KEY", env.str, default="insecure-local-only-key-change-me")
+# Public defaults, good for `make run` with DEBUG on and for the tests only: every other
+# start refuses them (see refuse_public_keys, called by the local and production settings).
+DEV_SECRET_KEY = "insecure-local-only-key-change-me"
+DEV_AUDIT_HMAC_KEY = "insecure-local-only-audit-key-change-me"
+SECRET_KEY = _setting("DJANGO_SECRET_KEY", env.str, default=DEV_SECRET_KEY)
 DEBUG = _setting("DJANGO_DEBUG", env.bool, default=False)
 ALLOWED_HOSTS = _setting("DJANGO_ALLOWED_HOSTS", env.list, default=["127.0.0.1", "localhost"])
 
@@ -105,6 +110,31 @@ STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
 WHITENOISE_USE_FINDERS = True
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
+# --- Audit trail --------------------------------------------------------------
+# The key of the audit chain's keyed hashes and of its checkpoints. It lives in the
+# environment, never in the database: whoever can write the database must not hold it.
+AUDIT_HMAC_KEY = _setting("AUDIT_HMAC_KEY", env.str, default=DEV_AUDIT_HMAC_KEY)
+# Signed checkpoints are appended here; put it on append-only storage in production.
+AUDIT_CHECKPOINT_DIR = _setting("AUDIT_CHECKPOINT_DIR", env.str, default=str(BASE_DIR / "var"))
+AUDIT_CHECKPOINT_MINUTES = _setting("AUDIT_CHECKPOINT_MINUTES", env.int, default=60)
+
+
+def refuse_public_keys(*, debug: bool, secret_key: str, audit_key: str) -> None:
+    """Stop start-up when DEBUG is off and a key is still the public development default."""
+    if debug:
+        return
+    for name, value, public in (
+        ("DJANGO_SECRET_KEY", secret_key, DEV_SECRET_KEY),
+        ("AUDIT_HMAC_KEY", audit_key, DEV_AUDIT_HMAC_KEY),
+    ):
+        if value == public:
+            raise ImproperlyConfigured(
+                f"Setting {name} is the public development default and DEBUG is off: set "
+                f"{name} to a long random secret (python -c 'import secrets; "
+                "print(secrets.token_urlsafe(50))'), or DJANGO_DEBUG=1 on your own machine."
+            )
+
+
 # --- Graph store -------------------------------------------------------------
 NEO4J_URI = _setting("NEO4J_URI", env.str, default="")
 NEO4J_AUTH = _setting("NEO4J_AUTH", env.str, default="none")
@@ -180,9 +210,19 @@ LOGGING = {
 }
 
 # Incremental sync on Celery beat, every `telemetry.scan_interval_minutes`.
+# The audit chain is verified from its last checkpoint and anchored every
+# AUDIT_CHECKPOINT_MINUTES, and recomputed in full once a day.
 CELERY_BEAT_SCHEDULE = {
     "incremental-sync": {
         "task": "graph.tasks.incremental_sync_task",
         "schedule": 60.0 * LINEAGE_CONFIG["telemetry"]["scan_interval_minutes"],
+    },
+    "audit-checkpoint": {
+        "task": "governance.tasks.audit_checkpoint_task",
+        "schedule": 60.0 * AUDIT_CHECKPOINT_MINUTES,
+    },
+    "audit-full-verification": {
+        "task": "governance.tasks.audit_full_verification_task",
+        "schedule": 24 * 3600.0,
     },
 }

@@ -7,6 +7,7 @@ from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.validation import validate_schema
 
 from governance import services
+from governance.audit_runs import audit_verification_run
 from governance.models import TagSuggestion
 
 from .factories import (
@@ -153,12 +154,20 @@ def test_audit_events_filter_and_verify(api, world):
     )
     first = both[-1]["seq"]
     assert api.get(f"{API}audit-events/{first}/").json()["hash"] == both[-1]["hash"]
-    assert api.get(API + "audit-events/verify/").json() == {
+    assert api.get(API + "audit-events/verify/").json()["problem"] == "not verified yet"
+    audit_verification_run(full=True)
+    report = api.get(API + "audit-events/verify/").json()
+    checkpoint = report.pop("checkpoint")
+    assert report | {"ran_at": None} == {
         "intact": True,
         "verified": 3,
         "bad_seq": None,
         "problem": "",
+        "kind": "intact",
+        "scope": "full",
+        "ran_at": None,
     }
+    assert (checkpoint["seq"], checkpoint["count"]) == (both[0]["seq"], 3)
 
 
 def test_pending_suggestions_do_not_leak_into_reads(api, world):

@@ -237,6 +237,12 @@ RULES: dict[str, Rule] = {
     ),
     "governance/gaps/": Rule(read=PAGE, write=PAGE_405, url=lambda d: "/governance/gaps/"),
     "governance/audit/": Rule(read=PAGE, write=PAGE_405, url=lambda d: "/governance/audit/"),
+    "governance/audit/verify/": Rule(  # queues a verification: auditors and admins
+        read=PAGE_405,
+        write=cells(302, 403, 403, 302, 302),
+        url=lambda d: "/governance/audit/verify/",
+        applies_to=frozenset(),
+    ),
     "governance/csv/": Rule(read=PAGE, write=PAGE_405, url=lambda d: "/governance/csv/"),
     "governance/csv/export/": Rule(
         read=cells(302, 403, 403, 200, 200), write=PAGE_405, url=lambda d: "/governance/csv/export/"

@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from governance import services
-from governance.audit import audit_trail_verify
+from governance.audit_verify import audit_trail_verify
 from governance.models import AssetGovernance, AuditEvent
 from governance.services import StaleAssetError
 
