@@ -124,7 +124,7 @@ class DatasetGovernanceViewSet(_AssetViewSet):
     filterset_class = CatalogSearchFilterSet
 
     def asset_of(self, item: Dataset) -> AssetGovernance:
-        return services.asset_governance_get_or_create(dataset=item)
+        return services.asset_governance_of(dataset=item)
 
     @extend_schema(
         request=AssetGovernanceUpdateSerializer,
@@ -142,7 +142,7 @@ class ColumnGovernanceViewSet(_AssetViewSet):
     filterset_class = ColumnCatalogSearchFilterSet
 
     def asset_of(self, item: Column) -> AssetGovernance:
-        return services.asset_governance_get_or_create(column=item)
+        return services.asset_governance_of(column=item)
 
     @extend_schema(
         request=AssetGovernanceUpdateSerializer,

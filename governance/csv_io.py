@@ -25,10 +25,14 @@ from django.db.models import F
 from django.db.models.functions import Coalesce
 
 from graph.models import Column, Dataset
+from lineage_portal.csv_safety import cell_restore, csv_lines
 
-from .asset_services import asset_governance_get_or_create, asset_update
+__all__ = ["CSV_COLUMNS", "csv_lines", "governance_csv_import", "governance_csv_rows"]
+
+from .asset_services import asset_governance_of, asset_update
 from .models import AssetGovernance
-from .permissions import ensure_can_export
+from .permissions import can_administer, ensure_can_export
+from .validation import due_date_clean
 
 CSV_COLUMNS = (
     "dataset_key",
@@ -77,19 +81,6 @@ def _export_row(asset: AssetGovernance) -> list[str]:
         asset.masking_policy.name if asset.masking_policy else "",
         asset.next_review_due.isoformat() if asset.next_review_due else "",
     ]
-
-
-class _Echo:
-    """A write-only file whose ``write`` returns the text: csv.writer → one line at a time."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def csv_lines(rows: Iterable[list[str]]) -> Iterator[str]:
-    """CSV text line by line, for ``StreamingHttpResponse(csv_lines(rows))``."""
-    writer = csv.writer(_Echo())
-    return (writer.writerow(row) for row in rows)
 
 
 # --- import -----------------------------------------------------------------------------
@@ -191,7 +182,10 @@ def _import_row(
     try:
         with transaction.atomic():
             asset = _row_asset(row)
-            changes = {name: row[name].strip() for name in FIELD_COLUMNS if name in row}
+            changes = {
+                name: cell_restore(row[name].strip()) for name in FIELD_COLUMNS if name in row
+            }
+            _due_move_needs_reason(actor, asset, changes, reason)
             version = asset.version
             updated = asset_update(
                 actor=actor,
@@ -209,20 +203,30 @@ def _import_row(
         report.errors.append(RowError(line, _message(exc)))
 
 
+def _due_move_needs_reason(actor: Any, asset: AssetGovernance, changes: dict, reason: str) -> None:
+    """A compliance admin moving a review date must say why with the import, not by default."""
+    if reason.strip() or not can_administer(actor) or "next_review_due" not in changes:
+        return
+    if due_date_clean(changes["next_review_due"]) != asset.next_review_due:
+        raise ValidationError(
+            "Moving a review date needs a reason: give one with the import (it is audited)."
+        )
+
+
 def _row_asset(row: dict[str, str]) -> AssetGovernance:
-    key = row.get("dataset_key", "").strip().lower()
+    key = cell_restore(row.get("dataset_key", "").strip()).lower()
     if not key:
         raise ValidationError("dataset_key is empty.")
     dataset = Dataset.objects.filter(key=key).first()
     if dataset is None:
         raise ValidationError(f"Unknown catalog dataset {key!r}.")
-    column_name = row.get("column", "").strip()
+    column_name = cell_restore(row.get("column", "").strip())
     if not column_name:
-        return asset_governance_get_or_create(dataset=dataset)
+        return asset_governance_of(dataset=dataset)
     column = Column.objects.filter(dataset=dataset, name__iexact=column_name).first()
     if column is None:
         raise ValidationError(f"Dataset {key!r} has no column {column_name!r}.")
-    return asset_governance_get_or_create(column=column)
+    return asset_governance_of(column=column)
 
 
 def _message(exc: Exception) -> str:

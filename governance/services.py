@@ -19,6 +19,7 @@ from django.db import transaction
 from .asset_services import (
     BulkResult,
     asset_governance_get_or_create,
+    asset_governance_of,
     asset_update,
     bulk_assign,
     classification_assign,
@@ -46,6 +47,7 @@ __all__ = [
     "DemoLogin",
     "StaleAssetError",
     "asset_governance_get_or_create",
+    "asset_governance_of",
     "asset_update",
     "bulk_assign",
     "classification_assign",

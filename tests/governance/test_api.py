@@ -134,7 +134,9 @@ def test_reviews_and_the_due_list(api, client, world):
     assert [(r["asset"], r["reviewer"], r["outcome"]) for r in rows] == [
         (world.asset.key, "owner", "confirmed")
     ]
-    services.review_cycle_open(actor=world.admin, assets=[world.asset, world.team_asset])
+    services.review_cycle_open(
+        actor=world.admin, assets=[world.asset, world.team_asset], reason="quarterly cycle"
+    )
     assert len(results(api.get(API + "reviews/due/"))) == 2  # auditors see everyone's
     client.force_login(world.owner)
     assert [r["key"] for r in results(client.get(API + "reviews/due/"))] == [world.asset.key]
