@@ -50,9 +50,11 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "lineage_portal.input_guard.EscapeHiddenCharacters",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "lineage_portal.input_guard.RefuseUnstorableInput",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "lineage_portal.middleware.LoginRequiredEverywhere",
 ]
@@ -187,6 +189,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # NUL or a lone surrogate anywhere in a JSON body is a 400, never a database error.
+    "DEFAULT_PARSER_CLASSES": [
+        "lineage_portal.parsers.StrictJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
