@@ -1,5 +1,7 @@
 """Settings shared by every environment; the environment is read here and only here."""
 
+import warnings
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -41,12 +43,15 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_filters",
     "drf_spectacular_sidecar",
+    "axes",
+    "csp",
     "graph",
     "governance",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -56,7 +61,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "lineage_portal.input_guard.RefuseUnstorableInput",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "lineage_portal.middleware.LoginRequiredEverywhere",
+    # Every view needs a login unless marked @login_not_required; the API is DRF's to judge.
+    "lineage_portal.login.PortalLoginRequired",
+    # Last, as django-axes asks: failed logins are throttled per account and per address.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "lineage_portal.urls"
@@ -93,9 +101,36 @@ def _database_url() -> dict:
 DATABASES = {"default": _database_url()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Failed logins: after AXES_FAILURE_LIMIT failures for one account, or from one address,
+# further attempts are refused for AXES_COOLOFF_MINUTES. A success resets the count.
+AXES_FAILURE_LIMIT = _setting("AXES_FAILURE_LIMIT", env.int, default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=_setting("AXES_COOLOFF_MINUTES", env.int, default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
+# The client address is REMOTE_ADDR, which a client cannot forge; behind a reverse proxy
+# (DJANGO_PROXY_COUNT proxies), the address that proxy put in X-Forwarded-For.
+PROXY_COUNT = _setting("DJANGO_PROXY_COUNT", env.int, default=0)
+if PROXY_COUNT:
+    AXES_IPWARE_PROXY_COUNT = PROXY_COUNT
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -107,10 +142,33 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
+STATIC_ROOT = Path(
+    _setting("DJANGO_STATIC_ROOT", env.str, default=str(BASE_DIR / "var" / "staticfiles"))
+)
 # Served from the app directories in development; collectstatic fills STATIC_ROOT for deploys.
 WHITENOISE_USE_FINDERS = True
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# STATIC_ROOT exists once collectstatic has run; until then WhiteNoise serves from the
+# finders and need not say that the directory is missing.
+warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
+
+# --- Content-Security-Policy (django-csp) ---------------------------------------
+# Everything comes from the portal itself: no CDN, no inline script, no eval. Inline
+# styles are allowed: templates use style="…" attributes, and cytoscape.js and the API
+# docs add <style> elements; styles cannot run code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # --- Audit trail --------------------------------------------------------------
 # The key of the audit chain's keyed hashes and of its checkpoints. It lives in the
@@ -214,7 +272,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "INFO"},
-    "loggers": {"neo4j": {"level": "WARNING"}, "snowflake": {"level": "WARNING"}},
+    "loggers": {
+        "neo4j": {"level": "WARNING"},
+        "snowflake": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+    },
 }
 
 # Incremental sync on Celery beat, every `telemetry.scan_interval_minutes`.
