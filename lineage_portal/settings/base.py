@@ -60,6 +60,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "lineage_portal.input_guard.RefuseUnstorableInput",
+    "lineage_portal.busy.BusyDatabaseIs503",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Every view needs a login unless marked @login_not_required; the API is DRF's to judge.
     "lineage_portal.login.PortalLoginRequired",
@@ -95,7 +96,23 @@ def _database_url() -> dict:
             f"Setting DATABASE_URL is invalid: scheme {scheme!r} is not supported "
             "(use sqlite:///path or postgres://user:pass@host:port/db)"
         )
-    return env.db_url_config(url)
+    config = env.db_url_config(url)
+    if scheme == "sqlite":
+        config["OPTIONS"] = sqlite_options()
+    return config
+
+
+def sqlite_options() -> dict:
+    """SQLite for concurrent use: WAL (readers never block the writer), writers wait their turn.
+
+    IMMEDIATE takes the write lock when a transaction begins, so two writers queue on the
+    busy timeout instead of deadlocking halfway (the "database is locked" error).
+    """
+    return {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": _setting("SQLITE_BUSY_TIMEOUT", env.int, default=20),
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
 
 
 DATABASES = {"default": _database_url()}
