@@ -316,9 +316,3 @@ class CsvUploadForm(forms.Form):
         if "\x00" in self.text:
             raise ValidationError("This looks like a binary file, not a CSV: upload a .csv file.")
         return upload
-
-
-class CsvApplyForm(forms.Form):
-    """Apply the upload a preview was shown for (kept server-side under ``token``)."""
-
-    token = forms.CharField(max_length=64, widget=forms.HiddenInput)

@@ -375,3 +375,45 @@ class TagSuggestion(models.Model):
     def suggested(self) -> str:
         """What is suggested, for display: ``tag:pii`` or ``masking:EMAIL_HASH``."""
         return f"tag:{self.tag.slug}" if self.tag_id else f"masking:{self.masking_policy.name}"
+
+
+class CsvImport(models.Model):
+    """An uploaded CSV of classifications: kept on disk, checked then applied by Celery tasks."""
+
+    class State(models.TextChoices):
+        PREVIEWING = "previewing", "Checking"
+        PREVIEWED = "previewed", "Checked"
+        APPLYING = "applying", "Applying"
+        APPLIED = "applied", "Applied"
+        FAILED = "failed", "Failed"
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="csv_imports"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    filename = models.CharField(max_length=255)
+    # The file's name under CSV_IMPORT_DIR (random, never the uploader's); "" once removed.
+    stored_name = models.CharField(max_length=64, blank=True)
+    reason = models.CharField(max_length=500, blank=True)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PREVIEWING)
+    rows_total = models.PositiveIntegerField(default=0)  # records in the file (an estimate)
+    rows_done = models.PositiveIntegerField(default=0)
+    applied_count = models.PositiveIntegerField(default=0)
+    unchanged_count = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    # The first lines of each outcome, for the report (the counts are complete).
+    applied_lines = models.JSONField(default=list, blank=True)
+    errors = models.JSONField(default=list, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    failure = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.state})"
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (self.State.PREVIEWED, self.State.APPLIED, self.State.FAILED)

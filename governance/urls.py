@@ -34,5 +34,13 @@ urlpatterns = [
     path("governance/csv/", views.csv_page, name="governance_csv"),
     path("governance/csv/export/", views.csv_export, name="governance_export"),
     path("governance/csv/preview/", views.csv_preview, name="governance_import"),
-    path("governance/csv/apply/", views.csv_apply, name="governance_import_apply"),
+    path(
+        "governance/csv/imports/<int:pk>/", views.csv_import_detail, name="governance_import_detail"
+    ),
+    path(
+        "governance/csv/imports/<int:pk>/progress",
+        views.csv_import_progress,
+        name="governance_import_progress",
+    ),
+    path("governance/csv/imports/<int:pk>/apply/", views.csv_apply, name="governance_import_apply"),
 ]

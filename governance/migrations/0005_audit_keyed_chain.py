@@ -4,7 +4,8 @@
   its fields (``actor_user_id`` included). The old SHA-256 chain is verified first: a
   broken one stops the migration rather than being sealed as if it were intact.
 * Triggers refuse UPDATE, DELETE and TRUNCATE of events, refuse an event that does not
-  continue the head, refuse deleting the head and let it move only one event forward.
+  continue the last one (next seq, linked to its hash) or that falls behind the head,
+  refuse deleting the head and let it move only forward, to the last event.
   Postgres allows TRUNCATE only to a session that set ``lineage_portal.allow_audit_truncate``
   (the test runner resets its throwaway databases that way). SQLite gets the same triggers
   (it has no TRUNCATE); a later migration that rebuilds these tables on SQLite must
@@ -122,11 +123,16 @@ $$ LANGUAGE plpgsql;
 CREATE OR REPLACE FUNCTION governance_auditevent_continues_head() RETURNS trigger AS $$
 DECLARE
     head_seq bigint;
-    head_hash varchar;
+    last_seq bigint;
+    last_hash varchar;
 BEGIN
-    SELECT seq, hash INTO head_seq, head_hash FROM governance_auditchainhead WHERE id = 1;
-    IF NOT FOUND OR NEW.seq <> head_seq + 1 OR NEW.prev_hash <> head_hash THEN
-        RAISE EXCEPTION 'governance_auditevent is append-only: event #% does not continue the chain head', NEW.seq
+    -- Continues the last event (a batch appends several before the head moves once).
+    SELECT seq INTO head_seq FROM governance_auditchainhead WHERE id = 1;
+    SELECT seq, hash INTO last_seq, last_hash FROM governance_auditevent
+        ORDER BY seq DESC LIMIT 1;
+    IF head_seq IS NULL OR NEW.seq <> COALESCE(last_seq, 0) + 1
+       OR NEW.prev_hash <> COALESCE(last_hash, '') OR NEW.seq <= head_seq THEN
+        RAISE EXCEPTION 'governance_auditevent is append-only: event #% does not continue the chain', NEW.seq
             USING ERRCODE = 'insufficient_privilege';
     END IF;
     RETURN NEW;
@@ -147,11 +153,12 @@ BEGIN
     IF NEW IS NOT DISTINCT FROM OLD THEN
         RETURN NEW;  -- rewriting the same values changes nothing
     END IF;
-    IF NEW.id <> OLD.id OR NEW.seq <> OLD.seq + 1 OR NOT EXISTS (
+    IF NEW.id <> OLD.id OR NEW.seq <= OLD.seq OR NOT EXISTS (
         SELECT 1 FROM governance_auditevent
-        WHERE seq = NEW.seq AND hash = NEW.hash AND prev_hash = OLD.hash
+        WHERE seq = NEW.seq AND hash = NEW.hash
+          AND seq = (SELECT max(seq) FROM governance_auditevent)
     ) THEN
-        RAISE EXCEPTION 'governance_auditchainhead only moves forward to the event just appended'
+        RAISE EXCEPTION 'governance_auditchainhead only moves forward to the last event'
             USING ERRCODE = 'insufficient_privilege';
     END IF;
     RETURN NEW;
@@ -196,10 +203,12 @@ SQLITE_GUARDS = [
     """CREATE TRIGGER governance_auditevent_no_delete BEFORE DELETE ON governance_auditevent
     BEGIN SELECT RAISE(ABORT, 'governance_auditevent is append-only: DELETE refused'); END""",
     """CREATE TRIGGER governance_auditevent_continues_head BEFORE INSERT ON governance_auditevent
-    WHEN NOT EXISTS (SELECT 1 FROM governance_auditchainhead
-                     WHERE id = 1 AND seq + 1 = NEW.seq AND hash = NEW.prev_hash)
+    WHEN NOT EXISTS (SELECT 1 FROM governance_auditchainhead WHERE id = 1 AND seq < NEW.seq)
+      OR NEW.seq <> COALESCE((SELECT max(seq) FROM governance_auditevent), 0) + 1
+      OR NEW.prev_hash <> COALESCE(
+          (SELECT hash FROM governance_auditevent ORDER BY seq DESC LIMIT 1), '')
     BEGIN SELECT RAISE(ABORT,
-        'governance_auditevent is append-only: the event does not continue the chain head'); END""",
+        'governance_auditevent is append-only: the event does not continue the chain'); END""",
     """CREATE TRIGGER governance_auditchainhead_no_delete BEFORE DELETE ON governance_auditchainhead
     BEGIN SELECT RAISE(ABORT, 'governance_auditchainhead is append-only: DELETE refused'); END""",
     """CREATE TRIGGER governance_auditchainhead_starts_at_end
@@ -211,11 +220,12 @@ SQLITE_GUARDS = [
     """CREATE TRIGGER governance_auditchainhead_moves_forward
     BEFORE UPDATE ON governance_auditchainhead
     WHEN NOT (NEW.id = OLD.id AND NEW.seq = OLD.seq AND NEW.hash = OLD.hash) AND (
-        NEW.id <> OLD.id OR NEW.seq <> OLD.seq + 1 OR NOT EXISTS (
+        NEW.id <> OLD.id OR NEW.seq <= OLD.seq OR NOT EXISTS (
             SELECT 1 FROM governance_auditevent
-            WHERE seq = NEW.seq AND hash = NEW.hash AND prev_hash = OLD.hash))
+            WHERE seq = NEW.seq AND hash = NEW.hash
+              AND seq = (SELECT max(seq) FROM governance_auditevent)))
     BEGIN SELECT RAISE(ABORT,
-        'governance_auditchainhead only moves forward to the event just appended'); END""",
+        'governance_auditchainhead only moves forward to the last event'); END""",
 ]
 SQLITE_TRIGGERS = [
     "governance_auditevent_no_update",

@@ -16,7 +16,14 @@ from .datasets import (
 )
 from .oversight import audit_trail, audit_verify, steward_gaps
 from .reviews import review_attest, review_queue
-from .transfer import csv_apply, csv_export, csv_page, csv_preview
+from .transfer import (
+    csv_apply,
+    csv_export,
+    csv_import_detail,
+    csv_import_progress,
+    csv_page,
+    csv_preview,
+)
 
 __all__ = [
     "audit_trail",
@@ -26,6 +33,8 @@ __all__ = [
     "column_edit",
     "csv_apply",
     "csv_export",
+    "csv_import_detail",
+    "csv_import_progress",
     "csv_page",
     "csv_preview",
     "dataset_edit",

@@ -212,6 +212,9 @@ def refuse_public_keys(*, debug: bool, secret_key: str, audit_key: str) -> None:
             )
 
 
+# Uploaded CSV imports wait here (not in the session) between their check and their apply.
+CSV_IMPORT_DIR = _setting("CSV_IMPORT_DIR", env.str, default=str(BASE_DIR / "var" / "imports"))
+
 # --- Graph store -------------------------------------------------------------
 NEO4J_URI = _setting("NEO4J_URI", env.str, default="")
 NEO4J_AUTH = _setting("NEO4J_AUTH", env.str, default="none")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from governance import services
@@ -9,7 +11,7 @@ from governance.models import AssetGovernance
 from graph.models import Dataset
 
 from .conftest import PASSWORD
-from .test_lineage_page import RAW, wait_drawn, warehouse  # noqa: F401 - the fixture
+from .test_lineage_page import RAW, warehouse  # noqa: F401 - the fixture
 
 # Records every violation the page reports, from before its first script runs.
 LISTEN = """
@@ -38,7 +40,29 @@ PAGES = [
 
 
 @pytest.fixture
-def admin_page(page, live_server, django_user_model, warehouse):  # noqa: F811
+def strict_page(browser):
+    """A page that obeys the policy (the shared fixture bypasses it for wait_for_function)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+def wait_drawn(page) -> None:
+    """Poll from Python: page.evaluate is not subject to the page's policy, eval() is."""
+    deadline = time.monotonic() + 15
+    script = "document.getElementById('cy') && document.getElementById('cy').dataset.state"
+    while page.evaluate(script) != "ready":
+        assert time.monotonic() < deadline, "the lineage graph was not drawn"
+        time.sleep(0.1)
+
+
+@pytest.fixture
+def admin_page(strict_page, live_server, django_user_model, warehouse):  # noqa: F811
+    page = strict_page
     admin = django_user_model.objects.create_superuser("ada", password=PASSWORD)
     dataset = Dataset.objects.get(key=RAW)
     services.asset_update(
@@ -66,7 +90,8 @@ def _violations(page) -> list[str]:
     return reported + console
 
 
-def test_the_login_page_passes_the_policy(page, live_server, db):
+def test_the_login_page_passes_the_policy(strict_page, live_server, db):
+    page = strict_page
     page.add_init_script(LISTEN)
     page.goto(f"{live_server.url}/accounts/login/")
     assert page.evaluate("window.__cspViolations") == []
