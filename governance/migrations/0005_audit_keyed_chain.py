@@ -123,19 +123,23 @@ $$ LANGUAGE plpgsql;
 CREATE OR REPLACE FUNCTION governance_auditevent_continues_head() RETURNS trigger AS $$
 DECLARE
     head_seq bigint;
-    last_seq bigint;
-    last_hash varchar;
+    bad bigint;
 BEGIN
-    -- Continues the last event (a batch appends several before the head moves once).
+    -- Once per INSERT statement (a batch appends many events before the head moves once):
+    -- every new event is past the head and links to the event just before it.
     SELECT seq INTO head_seq FROM governance_auditchainhead WHERE id = 1;
-    SELECT seq, hash INTO last_seq, last_hash FROM governance_auditevent
-        ORDER BY seq DESC LIMIT 1;
-    IF head_seq IS NULL OR NEW.seq <> COALESCE(last_seq, 0) + 1
-       OR NEW.prev_hash <> COALESCE(last_hash, '') OR NEW.seq <= head_seq THEN
-        RAISE EXCEPTION 'governance_auditevent is append-only: event #% does not continue the chain', NEW.seq
+    SELECT n.seq INTO bad
+    FROM new_events n
+    LEFT JOIN governance_auditevent p ON p.seq = n.seq - 1
+    WHERE head_seq IS NULL OR n.seq <= head_seq
+       OR (n.seq = 1 AND n.prev_hash <> '')
+       OR (n.seq > 1 AND (p.hash IS NULL OR p.hash <> n.prev_hash))
+    LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'governance_auditevent is append-only: event #% does not continue the chain', bad
             USING ERRCODE = 'insufficient_privilege';
     END IF;
-    RETURN NEW;
+    RETURN NULL;
 END;
 $$ LANGUAGE plpgsql;
 
@@ -172,8 +176,9 @@ CREATE TRIGGER governance_auditevent_no_truncate
     BEFORE TRUNCATE ON governance_auditevent
     FOR EACH STATEMENT EXECUTE FUNCTION governance_audit_refuse();
 CREATE TRIGGER governance_auditevent_continues_head
-    BEFORE INSERT ON governance_auditevent
-    FOR EACH ROW EXECUTE FUNCTION governance_auditevent_continues_head();
+    AFTER INSERT ON governance_auditevent
+    REFERENCING NEW TABLE AS new_events
+    FOR EACH STATEMENT EXECUTE FUNCTION governance_auditevent_continues_head();
 CREATE TRIGGER governance_auditchainhead_no_delete
     BEFORE DELETE ON governance_auditchainhead
     FOR EACH ROW EXECUTE FUNCTION governance_audit_refuse();
