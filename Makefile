@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test bench install services services-stop lint demo-reset screenshots
+.PHONY: run test bench bench-csv bench-load install services services-stop lint demo-reset screenshots
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON_BOOT) -m venv $(VENV)
@@ -33,10 +33,21 @@ test: install
 	@bash scripts/services.sh start all
 	@eval "$$(bash scripts/services.sh env)" && $(VENV)/bin/pytest $(PYTEST_ARGS)
 
-## bench: parser and ingestion benchmarks; writes docs/benchmarks.md.
+## bench: parser, ingestion, CSV import and load benchmarks; writes docs/benchmarks.md.
 bench: install
 	@bash scripts/services.sh start all
 	@eval "$$(bash scripts/services.sh env)" && $(PY) -m benchmarks.run
+	@eval "$$(bash scripts/services.sh env)" && $(PY) -m benchmarks.csv_import
+	@eval "$$(bash scripts/services.sh env)" && $(PY) -m benchmarks.load
+
+## bench-csv / bench-load: one of them alone (its section of docs/benchmarks.md).
+bench-csv: install
+	@bash scripts/services.sh start all
+	@eval "$$(bash scripts/services.sh env)" && $(PY) -m benchmarks.csv_import
+
+bench-load: install
+	@bash scripts/services.sh start all
+	@eval "$$(bash scripts/services.sh env)" && $(PY) -m benchmarks.load
 
 lint: install
 	@$(VENV)/bin/ruff check .
