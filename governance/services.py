@@ -16,6 +16,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 
+from lineage_portal.access import AUDITOR, COMPLIANCE_ADMIN, ROLES, STEWARD
+
 from .asset_services import (
     BulkResult,
     asset_governance_get_or_create,
@@ -38,7 +40,6 @@ from .registry_services import (
     steward_update,
 )
 from .review_services import review_attest, tag_suggestion_accept, tag_suggestion_reject
-from .roles import AUDITOR, COMPLIANCE_ADMIN, ROLES, STEWARD
 
 __all__ = [
     "DEMO_LOGINS",

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from .elements import chain_catalogs, registered_catalog, subgraph_to_elements
 from .ingestion.completeness import Completeness, runs_completeness
-from .ingestion.jobs import UNFINISHED, source_refusal
+from .jobs import UNFINISHED, source_refusal
 from .models import Backfill, Column, Dataset, IngestionRun, Source
 from .store import get_store
 from .store.base import MAX_DEPTH, Counts, Direction, Level, Node, StoreError, Subgraph

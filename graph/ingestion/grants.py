@@ -21,7 +21,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
-from graph import catalog
+from graph import keys
 from graph.models import IngestionRun, Source
 from graph.sources.base import FetchIssue, source_for
 from graph.store.base import GrantObservation, GraphStore, MembershipObservation, Replaced
@@ -57,7 +57,7 @@ class GrantsSynced:
 def _key(platform: str, *parts: str) -> str | None:
     """The dataset key of an object, whatever characters its (unquoted) name parts hold."""
     quoted = ".".join('"' + part.replace('"', '""') + '"' for part in parts)
-    return catalog.dataset_key(platform, quoted)
+    return keys.dataset_key(platform, quoted)
 
 
 def grant_snapshot(
