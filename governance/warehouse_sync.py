@@ -30,7 +30,8 @@ from django.db import transaction
 
 from graph import keys
 from graph.models import Column, Dataset, Source
-from graph.sources.base import FetchIssue, source_for
+from graph.sources import source_for
+from graph.sources.base import FetchIssue
 from graph.store.base import column_key
 
 from .models import AssetGovernance, MaskingPolicy, RegulatoryTag, TagSuggestion

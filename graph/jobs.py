@@ -12,7 +12,7 @@ from django.db import transaction
 
 from graph.ingestion.windows import backfill, sync_windows
 from graph.models import Backfill, IngestionRun, Source
-from graph.sources.base import PULLED_KINDS
+from graph.sources import PULLED_KINDS
 from graph.tasks import enqueue_windows
 
 UNFINISHED = (IngestionRun.Status.QUEUED, IngestionRun.Status.RUNNING)

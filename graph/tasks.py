@@ -15,7 +15,7 @@ from django.db import transaction
 
 from graph import ingestion
 from graph.models import IngestionRun, Source
-from graph.sources.base import PULLED_KINDS
+from graph.sources import PULLED_KINDS
 
 logger = logging.getLogger(__name__)
 

@@ -23,7 +23,8 @@ from typing import Protocol, runtime_checkable
 
 from graph import keys
 from graph.models import IngestionRun, Source
-from graph.sources.base import FetchIssue, source_for
+from graph.sources import source_for
+from graph.sources.base import FetchIssue
 from graph.store.base import GrantObservation, GraphStore, MembershipObservation, Replaced
 
 logger = logging.getLogger(__name__)

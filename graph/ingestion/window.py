@@ -14,7 +14,8 @@ from datetime import datetime
 from django.db import transaction
 
 from graph.models import Backfill, IngestionRun, ParseFailure, Source
-from graph.sources.base import FetchIssue, LineageSource, QueryRecord, source_for
+from graph.sources import source_for
+from graph.sources.base import FetchIssue, LineageSource, QueryRecord
 from graph.sql import LineageParser
 from graph.sql.shared import default_parser
 from graph.store.base import GraphStore

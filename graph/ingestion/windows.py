@@ -17,7 +17,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from graph.models import Backfill, IngestionRun, Source
-from graph.sources.base import LineageSource, source_for
+from graph.sources import source_for
+from graph.sources.base import LineageSource
 from graph.store.base import GraphStore
 
 from .window import Progress, run_execute

@@ -17,10 +17,10 @@ from django.views.decorators.http import require_POST
 
 from lineage_portal.access import can_administer, ensure_can_administer
 
-from . import jobs, selectors
-from .ingestion.completeness import run_completeness
-from .models import Backfill, IngestionRun, Source
-from .views import PAGE_SIZE, _not_found
+from .. import jobs, selectors
+from ..ingestion.completeness import run_completeness
+from ..models import Backfill, IngestionRun, Source
+from .lineage import PAGE_SIZE, _not_found
 
 MAX_BACKFILL_DAYS = 365
 
