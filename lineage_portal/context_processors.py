@@ -1,4 +1,5 @@
 """Values every page template needs: the user's role for the top bar."""
+
 from lineage_portal.access import role_of
 
 

@@ -144,5 +144,3 @@ def _report(request: HttpRequest, result: services.BulkResult) -> None:
             f"{count} not changed — only their steward or a compliance admin may change "
             f"{'them' if count != 1 else 'it'}: {names}.",
         )
-
-

@@ -102,9 +102,7 @@ def source_backfill_start(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("ingestion_run_list")
     days = form.cleaned_data["days"]
     try:
-        job = jobs.backfill_start(
-            source=source, days=days, created_by=request.user.get_username()
-        )
+        job = jobs.backfill_start(source=source, days=days, created_by=request.user.get_username())
     except jobs.JobRefused as exc:
         messages.error(request, str(exc))
         return redirect("ingestion_run_list")

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.urls import reverse
 
+from graph.models import Column, Dataset, IngestionRun, ParseFailure, Source
 from graph.selectors import catalog as catalog_selectors
 from graph.selectors import lineage as lineage_selectors
-from graph.models import Column, Dataset, IngestionRun, ParseFailure, Source
 from graph.store.base import ColumnNode, DatasetNode, EdgeObservation, StoreError
 
 RAW = "snowflake://prod_db.raw.customers"
