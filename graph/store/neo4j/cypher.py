@@ -106,6 +106,9 @@ _LATEST_WINS = (
     "job_version",
     "execution_status",
     "masking",
+    "flow_type",
+    "subtype",
+    "masked",
 )
 
 
@@ -265,6 +268,15 @@ MATCH (n:Dataset|Column {{key: k}})-[e:FEEDS]-()
 WHERE {EDGE_AS_OF}
 RETURN DISTINCT {EDGE_MAP} AS edge
 """
+# One label per query, so each key is an index seek (a label disjunction may scan).
+_EDGES_FROM = """
+UNWIND $keys AS k
+MATCH (:%s {key: k})-[e:FEEDS]->()
+WHERE %s
+RETURN %s AS edge
+"""
+COLUMN_EDGES_FROM = _EDGES_FROM % ("Column", EDGE_AS_OF, EDGE_MAP)
+DATASET_EDGES_FROM = _EDGES_FROM % ("Dataset", EDGE_AS_OF, EDGE_MAP)
 EDGES_AMONG = f"""
 MATCH (u:Dataset|Column)-[e:FEEDS]->(d:Dataset|Column)
 WHERE u.key IN $keys AND d.key IN $keys AND {EDGE_AS_OF}
