@@ -22,9 +22,9 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from graph.models import Column, Dataset
+from lineage_portal.access import STEWARD, has_role, signed_in
 from lineage_portal.csv_safety import cell_restore
 
-from .asset_services import _desired, asset_snapshot
 from .audit import AuditEntry, audit_events_append
 from .models import (
     UNCLASSIFIED,
@@ -35,7 +35,7 @@ from .models import (
     Steward,
 )
 from .permissions import can_administer, edit_refusal, ensure_can_move_review_date
-from .roles import STEWARD
+from .services.assets import _desired, asset_snapshot
 from .validation import due_date_clean, level_clean
 
 FIELD_COLUMNS = ("classification", "tags", "steward", "masking_policy", "next_review_due")
@@ -209,8 +209,7 @@ class ChunkedImport:
         self.actor, self.reason, self.dry_run = actor, reason, dry_run
         self.registries = _Registries()
         self.is_admin = can_administer(actor)
-        signed_in = bool(actor and actor.is_authenticated and actor.is_active)
-        self.is_steward = signed_in and actor.groups.filter(name=STEWARD).exists()
+        self.is_steward = signed_in(actor) and has_role(actor, STEWARD)
         self.my_stewards = (
             set(Steward.objects.filter(active=True, members=actor).values_list("pk", flat=True))
             if self.is_steward

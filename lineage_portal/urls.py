@@ -1,4 +1,5 @@
 """Top-level routes: pages, the REST API, the OpenAPI schema, login and health."""
+
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
@@ -32,6 +33,7 @@ urlpatterns = [
         name="api-docs",
     ),
     path("api/v1/lineage", openlineage_api.LineageEventView.as_view(), name="openlineage-events"),
+    path("api/v1/exposure/", include("governance.exposure.api_urls")),
     path("api/v1/", include("graph.api_urls")),
     path("api/v1/", include("governance.api_urls")),
     path("", include("governance.urls")),

@@ -18,12 +18,13 @@ from governance.services import (
     tags_set,
 )
 from governance.warehouse_sync import POLICY_SOURCE, TAG_SOURCE, warehouse_tags_sync
-from graph import catalog
+from graph import keys as graph_keys
+from graph.ingestion import catalog
 from graph.models import Column, Source
 from graph.sources.snowflake import SnowflakeSource
 
-# The demo emulator fixtures live with the ingestion tests.
-from tests.graph.conftest import EMULATOR_NOISE, demo, demo_end  # noqa: F401
+# The demo emulator fixtures (demo, demo_end) are shared by every test (tests/conftest.py).
+from tests.conftest import EMULATOR_NOISE
 
 from .factories import MaskingPolicyFactory, admin_user, steward_user, tag
 
@@ -44,17 +45,17 @@ EXPECTED = {
 
 
 @pytest.fixture
-def warehouse(db, demo):  # noqa: F811 - the imported session fixture
+def warehouse(db, demo):
     """The demo account as a Source, with its tables and columns in the catalog."""
     source = Source.objects.create(
         name="warehouse", kind=Source.Kind.SNOWFLAKE, options=demo.source_options()
     )
     with SnowflakeSource(connect_kwargs=demo.connect_kwargs(), latency=timedelta(0)) as fetcher:
         known = fetcher.fetch_columns()
-    keys = {c.table: catalog.dataset_key("snowflake", c.table) for c in known}
+    keys = {c.table: graph_keys.dataset_key("snowflake", c.table) for c in known}
     catalog.catalog_upsert(
         datasets=[
-            catalog.CatalogDataset(key=key, platform="snowflake", name=catalog.key_name(key))
+            catalog.CatalogDataset(key=key, platform="snowflake", name=graph_keys.key_name(key))
             for key in keys.values()
         ],
         columns=[
