@@ -400,8 +400,6 @@ class TagSuggestion(models.Model):
         return f"level:{self.classification}"
 
 
-
-
 class CsvImport(models.Model):
     """An uploaded CSV of classifications: kept on disk, checked then applied by Celery tasks."""
 
