@@ -1,15 +1,15 @@
 """REST endpoints of the lineage side: validate, call one selector or service, serialize."""
 
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import generics, serializers, status
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import serializers, viewsets
+from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import selectors
 from .models import Backfill, Dataset
-from .store.base import StoreError
 
 
 class DatasetSerializer(serializers.ModelSerializer):
@@ -39,18 +39,18 @@ class DatasetDetailSerializer(DatasetSerializer):
         ]
 
 
-class DatasetList(generics.ListAPIView):
-    """Datasets known to the catalog."""
+@extend_schema_view(
+    list=extend_schema(description="Datasets known to the catalog."),
+    retrieve=extend_schema(description="One catalog dataset with its columns."),
+)
+class DatasetViewSet(viewsets.ReadOnlyModelViewSet):
+    """Datasets known to the catalog; one of them with its columns."""
 
     queryset = Dataset.objects.all()
-    serializer_class = DatasetSerializer
+    lookup_value_converter = "int"
 
-
-class DatasetDetail(generics.RetrieveAPIView):
-    """One catalog dataset with its columns."""
-
-    queryset = Dataset.objects.all()
-    serializer_class = DatasetDetailSerializer
+    def get_serializer_class(self) -> type[DatasetSerializer]:
+        return DatasetDetailSerializer if self.action == "retrieve" else DatasetSerializer
 
 
 class LineageQuerySerializer(serializers.Serializer):
@@ -93,17 +93,11 @@ class LineageGraph(APIView):
     def get(self, request: Request) -> Response:
         query = LineageQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
+        # A StoreError becomes a 503 in lineage_portal.api_errors.
         try:
             lineage = selectors.lineage_get(**query.validated_data)
-        except selectors.LineageNotFound:
-            return Response(
-                {"detail": "No dataset with this key."}, status=status.HTTP_404_NOT_FOUND
-            )
-        except StoreError as exc:
-            return Response(
-                {"detail": f"The graph store is unavailable: {exc}"},
-                status=status.HTTP_503_SERVICE_UNAVAILABLE,
-            )
+        except selectors.LineageNotFound as exc:
+            raise NotFound("No dataset with this key.") from exc
         return Response(LineageGraphSerializer(lineage).data)
 
 
@@ -180,9 +174,7 @@ class BackfillProgressView(APIView):
     def get(self, request: Request, pk: int) -> Response:
         try:
             backfill = selectors.backfill_get(pk=pk)
-        except Backfill.DoesNotExist:
-            return Response(
-                {"detail": "No backfill with this id."}, status=status.HTTP_404_NOT_FOUND
-            )
+        except Backfill.DoesNotExist as exc:
+            raise NotFound("No backfill with this id.") from exc
         progress = selectors.backfill_progress(backfill=backfill)
         return Response(BackfillProgressSerializer(progress).data)
