@@ -1,6 +1,5 @@
 """REST endpoints of the lineage side: validate, call one selector or service, serialize."""
 
-from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 from rest_framework.exceptions import NotFound
@@ -8,7 +7,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import selectors
+from . import presenters, selectors
 from .models import Backfill, Dataset
 
 
@@ -98,7 +97,12 @@ class LineageGraph(APIView):
             lineage = selectors.lineage_get(**query.validated_data)
         except selectors.LineageNotFound as exc:
             raise NotFound("No dataset with this key.") from exc
-        return Response(LineageGraphSerializer(lineage).data)
+        drawn = {
+            "center": lineage.center,
+            "truncated": lineage.truncated,
+            "elements": presenters.lineage_elements(lineage),
+        }
+        return Response(LineageGraphSerializer(drawn).data)
 
 
 class WindowIssueSerializer(serializers.Serializer):
@@ -110,9 +114,17 @@ class WindowIssueSerializer(serializers.Serializer):
     error = serializers.CharField()
     parse_failures = serializers.IntegerField()
     url = serializers.SerializerMethodField()
+    window_text = serializers.SerializerMethodField(help_text="e.g. “2026-06-01 09:00 → 10:00”")
+    parse_failures_text = serializers.SerializerMethodField(help_text="e.g. “2 parse failures”")
 
     def get_url(self, issue: selectors.WindowIssue) -> str:
-        return reverse("ingestion_run_detail", kwargs={"pk": issue.run_id})
+        return presenters.window_issue_words(issue)["url"]
+
+    def get_window_text(self, issue: selectors.WindowIssue) -> str:
+        return presenters.window_issue_words(issue)["window_text"]
+
+    def get_parse_failures_text(self, issue: selectors.WindowIssue) -> str:
+        return presenters.window_issue_words(issue)["parse_failures_text"]
 
 
 class CompletenessSerializer(serializers.Serializer):
@@ -134,7 +146,7 @@ class BackfillProgressSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="backfill.pk")
     source = serializers.CharField(source="backfill.source.name")
     state = serializers.ChoiceField(["queued", "running", "succeeded", "failed"])
-    state_label = serializers.CharField(
+    state_label = serializers.SerializerMethodField(
         help_text="The state in words: Queued, Running, Done, Failed"
     )
     finished = serializers.BooleanField()
@@ -148,8 +160,10 @@ class BackfillProgressSerializer(serializers.Serializer):
     rows_read = serializers.IntegerField()
     rows_per_second = serializers.FloatField()
     eta_seconds = serializers.IntegerField(allow_null=True, help_text="None until a window is done")
-    window_states_text = serializers.CharField(help_text="e.g. “2 running · 85 queued · 1 failed”")
-    eta_text = serializers.CharField(help_text="Time left in words, e.g. “about 4 min”")
+    window_states_text = serializers.SerializerMethodField(
+        help_text="e.g. “2 running · 85 queued · 1 failed”"
+    )
+    eta_text = serializers.SerializerMethodField(help_text="Time left in words, e.g. “about 4 min”")
     statements_kept = serializers.IntegerField()
     statements_filtered = serializers.IntegerField()
     edges_written = serializers.IntegerField()
@@ -160,6 +174,21 @@ class BackfillProgressSerializer(serializers.Serializer):
     parse_failure_windows = WindowIssueSerializer(many=True)
     completeness = CompletenessSerializer(allow_null=True)
     retry_refusal = serializers.CharField(allow_null=True)
+    words = serializers.SerializerMethodField(
+        help_text="What the progress panel shows, by data-field, worded on the server"
+    )
+
+    def get_words(self, progress: selectors.BackfillProgress) -> dict[str, str]:
+        return presenters.backfill_words(progress)
+
+    def get_state_label(self, progress: selectors.BackfillProgress) -> str:
+        return presenters.backfill_words(progress)["state_label"]
+
+    def get_window_states_text(self, progress: selectors.BackfillProgress) -> str:
+        return presenters.window_states_text(progress)
+
+    def get_eta_text(self, progress: selectors.BackfillProgress) -> str:
+        return presenters.eta_text(progress)
 
 
 class BackfillProgressView(APIView):
