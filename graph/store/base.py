@@ -257,8 +257,15 @@ class GraphStore(ABC):
 
     # --- lifecycle ---------------------------------------------------------
     @abstractmethod
+    def apply_schema(self) -> list[str]:
+        """Create constraints and indexes (idempotent); one line per item saying what it did.
+
+        ``python manage.py graph_schema`` prints these lines.
+        """
+
     def ensure_schema(self) -> None:
-        """Create constraints and indexes (idempotent)."""
+        """``apply_schema`` for callers that need the schema, not the report of it."""
+        self.apply_schema()
 
     @abstractmethod
     def clear(self) -> None:
