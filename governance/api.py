@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from graph.models import Column, Dataset
+from lineage_portal.access import acting_user
 
 from . import selectors, services
 from .audit import audit_trail_verify
@@ -67,7 +68,8 @@ class _AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Governance
 
     http_method_names = ["get", "patch", "head", "options"]
 
-    def asset_of(self, item: Dataset | Column) -> AssetGovernance:
+    def asset_of(self, item: Any) -> AssetGovernance:
+        """The governance row of a catalog row of this viewset (a dataset or a column)."""
         raise NotImplementedError
 
     def partial_update(self, request: Request, pk: int) -> Response:
@@ -78,7 +80,7 @@ class _AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Governance
         update = AssetGovernanceUpdateSerializer(data=request.data)
         update.is_valid(raise_exception=True)
         services.asset_update(
-            actor=request.user,
+            actor=acting_user(request),
             asset=asset,
             changes=update.changes(),
             expected_version=update.validated_data.get("expected_version"),
@@ -156,10 +158,10 @@ class _RegistryViewSet(
     def update_with(self, instance: Any, changes: dict[str, Any]) -> Any:
         raise NotImplementedError
 
-    def perform_create(self, serializer: serializers.Serializer) -> None:
+    def perform_create(self, serializer: serializers.BaseSerializer[Any]) -> None:
         serializer.instance = self.create_with(serializer.validated_data)
 
-    def perform_update(self, serializer: serializers.Serializer) -> None:
+    def perform_update(self, serializer: serializers.BaseSerializer[Any]) -> None:
         serializer.instance = self.update_with(serializer.instance, serializer.validated_data)
 
 
@@ -173,10 +175,12 @@ class RegulatoryTagViewSet(_RegistryViewSet):
     lookup_value_converter = "slug"
 
     def create_with(self, data: dict[str, Any]) -> RegulatoryTag:
-        return services.regulatory_tag_create(actor=self.request.user, **data)
+        return services.regulatory_tag_create(actor=acting_user(self.request), **data)
 
     def update_with(self, tag: RegulatoryTag, changes: dict[str, Any]) -> RegulatoryTag:
-        return services.regulatory_tag_update(actor=self.request.user, tag=tag, changes=changes)
+        return services.regulatory_tag_update(
+            actor=acting_user(self.request), tag=tag, changes=changes
+        )
 
 
 class StewardViewSet(_RegistryViewSet):
@@ -187,10 +191,12 @@ class StewardViewSet(_RegistryViewSet):
     filterset_class = StewardFilterSet
 
     def create_with(self, data: dict[str, Any]) -> Steward:
-        return services.steward_create(actor=self.request.user, **data)
+        return services.steward_create(actor=acting_user(self.request), **data)
 
     def update_with(self, steward: Steward, changes: dict[str, Any]) -> Steward:
-        return services.steward_update(actor=self.request.user, steward=steward, changes=changes)
+        return services.steward_update(
+            actor=acting_user(self.request), steward=steward, changes=changes
+        )
 
 
 class MaskingPolicyViewSet(_RegistryViewSet):
@@ -201,11 +207,11 @@ class MaskingPolicyViewSet(_RegistryViewSet):
     filterset_class = MaskingPolicyFilterSet
 
     def create_with(self, data: dict[str, Any]) -> MaskingPolicy:
-        return services.masking_policy_create(actor=self.request.user, **data)
+        return services.masking_policy_create(actor=acting_user(self.request), **data)
 
     def update_with(self, policy: MaskingPolicy, changes: dict[str, Any]) -> MaskingPolicy:
         return services.masking_policy_update(
-            actor=self.request.user, policy=policy, changes=changes
+            actor=acting_user(self.request), policy=policy, changes=changes
         )
 
 
@@ -229,7 +235,7 @@ class ReviewViewSet(
             )
         self.check_object_permissions(request, asset)
         review = services.review_attest(
-            actor=request.user,
+            actor=acting_user(request),
             asset=asset,
             outcome=attest.validated_data["outcome"],
             comment=attest.validated_data.get("comment", ""),

@@ -144,7 +144,9 @@ class BackfillProgressSerializer(serializers.Serializer):
     """A backfill's progress: windows, rate, time left, and its final counts or failures."""
 
     id = serializers.IntegerField(source="backfill.pk")
-    source = serializers.CharField(source="backfill.source.name")
+    # "source" and "errors" are fields of the JSON; DRF's own attributes of those names
+    # are not used on a read-only serializer.
+    source = serializers.CharField(source="backfill.source.name")  # type: ignore[assignment]
     state = serializers.ChoiceField(["queued", "running", "succeeded", "failed"])
     state_label = serializers.SerializerMethodField(
         help_text="The state in words: Queued, Running, Done, Failed"
@@ -170,7 +172,7 @@ class BackfillProgressSerializer(serializers.Serializer):
     parse_failures = serializers.IntegerField()
     started_at = serializers.DateTimeField(allow_null=True)
     finished_at = serializers.DateTimeField(allow_null=True)
-    errors = WindowIssueSerializer(many=True, help_text="Failed windows and why")
+    errors = WindowIssueSerializer(many=True, help_text="Failed windows and why")  # type: ignore[assignment]
     parse_failure_windows = WindowIssueSerializer(many=True)
     completeness = CompletenessSerializer(allow_null=True)
     retry_refusal = serializers.CharField(allow_null=True)

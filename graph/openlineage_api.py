@@ -60,7 +60,7 @@ class FieldErrorSerializer(serializers.Serializer):
 class LineageEventErrorsSerializer(serializers.Serializer):
     """Why an event was refused: every offending field at once."""
 
-    errors = FieldErrorSerializer(many=True)
+    errors = FieldErrorSerializer(many=True)  # type: ignore[assignment]  # a JSON field
 
 
 class LineageEventResultSerializer(serializers.Serializer):

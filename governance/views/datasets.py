@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from graph import selectors as graph_selectors
 from graph.models import Column, Dataset
+from lineage_portal.access import acting_user
 
 from .. import selectors, services
 from ..forms import AssetForm
@@ -192,7 +193,7 @@ def _asset_edit(
     if form.is_valid():
         try:
             saved = services.asset_update(
-                actor=request.user,
+                actor=acting_user(request),
                 asset=asset,
                 changes=form.changes(),
                 expected_version=form.cleaned_data["version"],
@@ -242,7 +243,9 @@ def _decide(request: HttpRequest, suggestion: TagSuggestion, service, verb: str)
     asset = suggestion.asset
     dataset_pk = asset.dataset_id or asset.column.dataset_id
     try:
-        service(actor=request.user, suggestion=suggestion, reason=request.POST.get("reason", ""))
+        service(
+            actor=acting_user(request), suggestion=suggestion, reason=request.POST.get("reason", "")
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
