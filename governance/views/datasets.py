@@ -107,7 +107,10 @@ def panel_context(
             suggestions=[s for s in pending if asset.pk and s.asset_id == asset.pk],
         )
 
-    columns = [row(by_column.get(column.pk), column) for column in _columns(dataset)]
+    # Columns read through the table's governance row (its steward's members loaded), so a
+    # column nobody governed yet answers to the table's steward without a query of its own.
+    table = own.dataset if own is not None else dataset
+    columns = [row(by_column.get(column.pk), column) for column in _columns(table)]
     events = selectors.audit_event_list(object_key=dataset.key, with_columns=True)
     own_row = row(own, None)
     return {
