@@ -11,8 +11,9 @@ Four mechanisms answer four kinds of tampering (docs/security.md has the table):
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from .audit import HEAD_PK, event_hash
 from .audit_checkpoints import Checkpoint, checkpoint_lines
@@ -61,7 +62,7 @@ class _Walk:
     before: int = 0  # events before the walk's start, vouched for by a checkpoint
 
 
-def _broken(walk: _Walk, seq: int | None, kind: str, problem: str, **kw) -> ChainReport:
+def _broken(walk: _Walk, seq: int | None, kind: str, problem: str, **kw: Any) -> ChainReport:
     return ChainReport(walk.count, seq, problem, kind, **kw)
 
 
@@ -98,7 +99,9 @@ def _rewritten(anchor: Checkpoint) -> str:
     )
 
 
-def _head_and_events(chunk_size: int, after: int = 0):
+def _head_and_events(
+    chunk_size: int, after: int = 0
+) -> tuple[AuditChainHead | None, Iterator[AuditEvent]]:
     """The head, read first, and the events up to it: appends made meanwhile are left out."""
     head = AuditChainHead.objects.filter(pk=HEAD_PK).first()
     events = AuditEvent.objects.filter(seq__gt=after)
@@ -142,9 +145,9 @@ def _ending(walk: _Walk, head: AuditChainHead | None, checkpoint: Checkpoint | N
 
 def _checkpoint_problem() -> tuple[ChainReport | None, list[Checkpoint]]:
     """The first untrustworthy line of the checkpoint file, and the trusted checkpoints."""
-    trusted = []
+    trusted: list[Checkpoint] = []
     for line in checkpoint_lines():
-        if line.problem:
+        if line.problem or line.checkpoint is None:
             kind = REKEYED if "another key" in line.problem else FORGED
             return ChainReport(0, None, line.problem, kind), trusted
         trusted.append(line.checkpoint)

@@ -10,14 +10,14 @@ touch the same asset twice see each other, as they would one by one.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Field, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -26,17 +26,16 @@ from lineage_portal.access import STEWARD, has_role, signed_in
 from lineage_portal.csv_safety import cell_restore
 
 from .audit import AuditEntry, audit_events_append
+from .csv_cleaning import Registries
 from .models import (
-    UNCLASSIFIED,
     AssetGovernance,
-    Classification,
     MaskingPolicy,
     RegulatoryTag,
     Steward,
 )
 from .permissions import can_administer, edit_refusal, ensure_can_move_review_date
 from .services.assets import _desired, asset_snapshot
-from .validation import due_date_clean, level_clean
+from .validation import due_date_clean
 
 FIELD_COLUMNS = ("classification", "tags", "steward", "masking_policy", "next_review_due")
 STATE_FIELDS = (
@@ -50,6 +49,8 @@ STATE_FIELDS = (
     "version",
 )
 CHUNK_ROWS = 1000
+# What ``ChunkedImport._load`` hands the row judge: datasets, columns and states by key.
+Loaded = dict[str, Any]
 WRITTEN_FIELDS = [
     "classification",
     "steward",
@@ -132,82 +133,12 @@ class ChunkOutcome:
     errors: list[tuple[int, str]] = field(default_factory=list)
 
 
-class _Registries:
-    """Tags, stewards and policies by name, read once per import (the cleaners' lookups)."""
-
-    def __init__(self) -> None:
-        self.tags = {tag.slug: tag for tag in RegulatoryTag.objects.order_by("slug")}
-        self.stewards = {s.name.lower(): s for s in Steward.objects.all()}
-        self.policies = {p.name.lower(): p for p in MaskingPolicy.objects.all()}
-        self.tag_by_pk = {tag.pk: tag for tag in self.tags.values()}
-        self.steward_by_pk = {s.pk: s for s in self.stewards.values()}
-        self.policy_by_pk = {p.pk: p for p in self.policies.values()}
-
-    def tags_clean(self, text: str) -> list[RegulatoryTag]:
-        slugs = {slug.strip().lower() for slug in text.replace(",", ";").split(";")} - {""}
-        unknown = sorted(slugs - set(self.tags))
-        if unknown:
-            raise ValidationError(
-                f"Unknown regulatory tag{'s' if len(unknown) > 1 else ''} "
-                f"{', '.join(repr(slug) for slug in unknown)} (known: {', '.join(self.tags)})."
-            )
-        return sorted((self.tags[slug] for slug in slugs), key=lambda tag: tag.slug)
-
-    def steward_clean(self, text: str) -> Steward | None:
-        if not text:
-            return None
-        found = self.stewards.get(text.strip().lower())
-        if found is None:
-            raise ValidationError(f"Unknown steward {text!r}.")
-        if not found.active:
-            raise ValidationError(f"Steward {found.name!r} is inactive: assign an active steward.")
-        return found
-
-    def policy_clean(self, text: str) -> MaskingPolicy | None:
-        if not text:
-            return None
-        found = self.policies.get(text.strip().lower())
-        if found is None:
-            raise ValidationError(f"Unknown masking policy {text!r}.")
-        return found
-
-    def clean(self, changes: dict[str, str]) -> dict[str, Any]:
-        """Like ``validation.changes_clean``, without a query per cell."""
-        cleaners: dict[str, Callable[[str], Any]] = {
-            "classification": _level_clean,
-            "tags": self.tags_clean,
-            "steward": self.steward_clean,
-            "masking_policy": self.policy_clean,
-            "next_review_due": due_date_clean,
-        }
-        errors, cleaned = {}, {}
-        for name, value in changes.items():
-            try:
-                cleaned[name] = cleaners[name](value)
-            except ValidationError as exc:
-                errors[name] = exc.error_list
-        if errors:
-            raise ValidationError(errors)
-        return cleaned
-
-
-_LEVELS = frozenset(Classification.values) | {"", UNCLASSIFIED}
-
-
-def _level_clean(value: str) -> str | None:
-    """``validation.level_clean`` without rebuilding the list of levels for every cell."""
-    level = value.strip().lower()
-    if level in _LEVELS:
-        return level if level not in ("", UNCLASSIFIED) else None
-    return level_clean(value)  # the refusal, worded as everywhere else
-
-
 class ChunkedImport:
     """One import: ``chunk(rows)`` judges (and, unless ``dry_run``, applies) a chunk of rows."""
 
     def __init__(self, *, actor: Any, reason: str, dry_run: bool) -> None:
         self.actor, self.reason, self.dry_run = actor, reason, dry_run
-        self.registries = _Registries()
+        self.registries = Registries()
         self.is_admin = can_administer(actor)
         self.is_steward = signed_in(actor) and has_role(actor, STEWARD)
         self.my_stewards = (
@@ -218,7 +149,7 @@ class ChunkedImport:
 
     # --- resolving a chunk ---------------------------------------------------------------
 
-    def _load(self, rows: list[tuple[int, dict[str, str]]]) -> dict:
+    def _load(self, rows: list[tuple[int, dict[str, str]]]) -> Loaded:
         """The chunk's datasets, columns and governance rows (locked when applying).
 
         Plain values, not model objects: building those was most of an import's time, and
@@ -247,7 +178,12 @@ class ChunkedImport:
         states = self._states(list(governed.values(*STATE_FIELDS)), key_of, column_of)
         return {"datasets": datasets, "columns": columns, "states": states}
 
-    def _states(self, rows: list[dict], key_of: dict, column_of: dict) -> dict:
+    def _states(
+        self,
+        rows: list[dict[str, Any]],
+        key_of: dict[int, str],
+        column_of: dict[int, tuple[int, str]],
+    ) -> dict[tuple[str, int], _State]:
         tags: dict[int, list[RegulatoryTag]] = {row["id"]: [] for row in rows}
         through = AssetGovernance.tags.through.objects.filter(assetgovernance_id__in=list(tags))
         for asset_id, tag_id in through.values_list("assetgovernance_id", "regulatorytag_id"):
@@ -277,7 +213,7 @@ class ChunkedImport:
             )
         return states
 
-    def _state(self, loaded: dict, row: dict[str, str]) -> _State:
+    def _state(self, loaded: Loaded, row: dict[str, str]) -> _State:
         key = cell_restore(row.get("dataset_key", "").strip()).lower()
         if not key:
             raise ValidationError("dataset_key is empty.")
@@ -294,11 +230,12 @@ class ChunkedImport:
                 raise ValidationError(f"Dataset {key!r} has no column {name!r}.")
             ident = ("column", found[0])
             fresh = _State(None, found[1], None, found[0], dataset_id)
-        return loaded["states"].setdefault(ident, fresh)
+        states: dict[tuple[str, int], _State] = loaded["states"]
+        return states.setdefault(ident, fresh)
 
     # --- judging one row -----------------------------------------------------------------
 
-    def _may_edit(self, loaded: dict, state: _State) -> bool:
+    def _may_edit(self, loaded: Loaded, state: _State) -> bool:
         """``permissions.can_edit_asset`` on the in-memory state (a column answers to its table)."""
         if self.is_admin:
             return True
@@ -310,7 +247,9 @@ class ChunkedImport:
             steward = table.steward if table else None
         return steward is not None and steward.active and steward.pk in self.my_stewards
 
-    def _row(self, loaded: dict, line: int, row: dict[str, str], entries: list) -> bool:
+    def _row(
+        self, loaded: Loaded, line: int, row: dict[str, str], entries: list[AuditEntry]
+    ) -> bool:
         """Judge (and stage) one row; True if it changes its asset."""
         state = self._state(loaded, row)
         changes = {name: cell_restore(row[name].strip()) for name in FIELD_COLUMNS if name in row}
@@ -341,7 +280,16 @@ class ChunkedImport:
         self._stage(state, desired, changed, before, after, reason, entries)
         return True
 
-    def _stage(self, state, desired, changed, before, after, reason, entries) -> None:
+    def _stage(
+        self,
+        state: _State,
+        desired: dict[str, Any],
+        changed: list[str],
+        before: dict[str, Any],
+        after: dict[str, Any],
+        reason: str,
+        entries: list[AuditEntry],
+    ) -> None:
         old = state.version
         state.classification = desired["classification"]
         state.steward = desired["steward"]
@@ -367,7 +315,7 @@ class ChunkedImport:
     def chunk(self, rows: list[tuple[int, dict[str, str]]]) -> ChunkOutcome:
         """Judge every row of the chunk; apply the good ones in one transaction."""
         with transaction.atomic():
-            outcome, entries = ChunkOutcome(), []
+            outcome, entries = ChunkOutcome(), list[AuditEntry]()
             loaded = self._load(rows)
             for line, row in rows:
                 try:
@@ -399,13 +347,19 @@ class ChunkedImport:
         audit_events_append(actor=self.actor, entries=entries)
 
 
+def _column(name: str) -> str:
+    field = AssetGovernance._meta.get_field(name)
+    assert isinstance(field, Field)  # a concrete column, not a reverse relation
+    return str(field.column)
+
+
 def _update_rows(assets: list[AssetGovernance]) -> None:
     """One UPDATE per row, sent as a batch: ``bulk_update``'s CASE expressions took 90 % of
     an import's time on Postgres."""
     if not assets:
         return
     table = AssetGovernance._meta.db_table
-    columns = [AssetGovernance._meta.get_field(name).column for name in WRITTEN_FIELDS]
+    columns = [_column(name) for name in WRITTEN_FIELDS]
     sql = f"UPDATE {table} SET {', '.join(f'{c} = %s' for c in columns)} WHERE id = %s"
     with connection.cursor() as cursor:
         cursor.executemany(

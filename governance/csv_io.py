@@ -20,7 +20,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db.models import F
 from django.db.models.functions import Coalesce
@@ -39,6 +39,9 @@ __all__ = [
     "governance_csv_rows",
 ]
 
+if TYPE_CHECKING:
+    from lineage_portal.access import Actor
+
 CSV_COLUMNS = (
     "dataset_key",
     "column",
@@ -54,7 +57,7 @@ TAG_SEPARATOR = ";"
 # --- export -----------------------------------------------------------------------------
 
 
-def governance_csv_rows(*, actor: Any, chunk_size: int = 2000) -> Iterator[list[str]]:
+def governance_csv_rows(*, actor: Actor, chunk_size: int = 2000) -> Iterator[list[str]]:
     """The header, then one row per governed asset; checks ``can_export`` before any row."""
     ensure_can_export(actor)
     return _export_rows(chunk_size)
@@ -121,7 +124,7 @@ class ImportReport:
 
 def governance_csv_import(
     *,
-    actor: Any,
+    actor: Actor,
     lines: Iterable[str],
     reason: str = "",
     dry_run: bool = False,

@@ -8,6 +8,8 @@ rolled back).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -23,7 +25,7 @@ def is_busy(exc: BaseException) -> bool:
 class BusyDatabaseIs503:
     """Turn a timed-out wait for the database lock into 503 + Retry-After."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
@@ -33,6 +35,7 @@ class BusyDatabaseIs503:
         if not is_busy(exc):
             return None
         message = "The database is busy: nothing was saved. Try again in a few seconds."
+        response: HttpResponse
         if request.path.startswith("/api/"):
             response = JsonResponse({"detail": message}, status=503)
         else:

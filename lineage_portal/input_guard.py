@@ -8,6 +8,8 @@ overrides in HTML pages as ``[U+202E]``, whatever name from a producer carried t
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
@@ -36,7 +38,7 @@ def _first_unstorable(request: HttpRequest) -> tuple[str, str] | None:
 class RefuseUnstorableInput:
     """400 for NUL or lone surrogates anywhere in the path, query string or form fields."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
@@ -55,7 +57,7 @@ class RefuseUnstorableInput:
 class EscapeHiddenCharacters:
     """HTML pages show control and bidi-override characters as ``[U+XXXX]``, never raw."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:

@@ -6,6 +6,7 @@ validation message cannot even be encoded as UTF-8 — without this it is a 500.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from rest_framework.exceptions import ParseError
@@ -19,6 +20,7 @@ def _first_unstorable(value: Any, path: str = "") -> tuple[str, str] | None:
     if isinstance(value, str):
         found = unstorable(value)
         return (path or "the body", found) if found else None
+    items: Iterable[tuple[Any, Any]]
     if isinstance(value, dict):
         items = value.items()
     elif isinstance(value, list):
@@ -38,7 +40,7 @@ def _first_unstorable(value: Any, path: str = "") -> tuple[str, str] | None:
 class StrictJSONParser(JSONParser):
     """JSON, refusing NUL and lone surrogates anywhere in the document (ParseError → 400)."""
 
-    def parse(self, stream, media_type=None, parser_context=None):
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
         data = super().parse(stream, media_type, parser_context)
         problem = _first_unstorable(data)
         if problem:

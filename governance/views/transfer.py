@@ -14,6 +14,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from lineage_portal.access import acting_user
+
 from ..csv_io import CSV_COLUMNS, csv_lines, governance_csv_rows
 from ..forms import CsvUploadForm
 from ..import_services import csv_import_apply, csv_import_start, ensure_can_follow
@@ -26,7 +28,7 @@ from .common import governance_page
 @governance_page("export")
 def csv_export(request: HttpRequest) -> StreamingHttpResponse:
     """Every governed asset as CSV, streamed row by row (auditors and admins)."""
-    rows = governance_csv_rows(actor=request.user)
+    rows = governance_csv_rows(actor=acting_user(request))
     response = StreamingHttpResponse(csv_lines(rows), content_type="text/csv; charset=utf-8")
     filename = f"governance-{timezone.localdate():%Y-%m-%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -48,7 +50,7 @@ def csv_preview(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return render(request, "governance/csv.html", _context(request, form), status=400)
     csv_import = csv_import_start(
-        actor=request.user,
+        actor=acting_user(request),
         filename=form.cleaned_data["file"].name,
         text=form.text,
         reason=form.cleaned_data["reason"],
@@ -81,7 +83,7 @@ def csv_apply(request: HttpRequest, pk: int) -> HttpResponse:
     """Apply a checked import (once); its page follows the apply."""
     csv_import = get_object_or_404(CsvImport, pk=pk)
     try:
-        csv_import_apply(actor=request.user, csv_import=csv_import)
+        csv_import_apply(actor=acting_user(request), csv_import=csv_import)
     except ValidationError as exc:
         messages.warning(request, " ".join(exc.messages))
     return redirect("governance_import_detail", pk=pk)

@@ -15,7 +15,7 @@ MIN_KEY_LENGTH = 32
 
 
 def _secret(name: str) -> str:
-    value = _setting(name, env.str, default="")
+    value = str(_setting(name, env.str, default=""))
     if len(value) < MIN_KEY_LENGTH:
         raise ImproperlyConfigured(
             f"Setting {name} is required: a random secret of at least {MIN_KEY_LENGTH} "
