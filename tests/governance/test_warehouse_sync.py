@@ -23,7 +23,7 @@ from graph.ingestion import catalog
 from graph.models import Column, Source
 from graph.sources.snowflake import SnowflakeSource
 
-# The demo emulator fixtures (demo, demo_end) are shared by every test (tests/conftest.py).
+# The demo emulator fixtures live with the ingestion tests.
 from tests.conftest import EMULATOR_NOISE
 
 from .factories import MaskingPolicyFactory, admin_user, steward_user, tag
@@ -45,7 +45,7 @@ EXPECTED = {
 
 
 @pytest.fixture
-def warehouse(db, demo):
+def warehouse(db, demo):  # noqa: F811 - the imported session fixture
     """The demo account as a Source, with its tables and columns in the catalog."""
     source = Source.objects.create(
         name="warehouse", kind=Source.Kind.SNOWFLAKE, options=demo.source_options()
