@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Count, F, Max, Min, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.urls import reverse
 from django.utils import timezone
+
+from lineage_portal.config import engine
 
 from .elements import chain_catalogs, registered_catalog, subgraph_to_elements
 from .ingestion.completeness import Completeness, runs_completeness
@@ -33,7 +34,7 @@ DATASET_SORTS = {
 }
 SEARCH_LIMIT = 50
 # The config's graph.max_depth bounds what pages and the API draw: deeper is unreadable.
-LINEAGE_MAX_DEPTH = min(settings.LINEAGE_CONFIG["graph"]["max_depth"], MAX_DEPTH)
+LINEAGE_MAX_DEPTH = min(engine().graph.max_depth, MAX_DEPTH)
 
 
 class LineageNotFound(LookupError):

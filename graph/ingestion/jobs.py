@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.conf import settings
 from django.db import transaction
 
 from graph.models import Backfill, IngestionRun, Source
 from graph.sources.base import PULLED_KINDS
+from lineage_portal.config import engine
 
 from .windows import backfill, sync_windows
 
@@ -47,7 +47,7 @@ def backfill_start(
     Windows are ``telemetry.window_hours`` long unless ``window_hours`` says otherwise.
     """
     _ensure_startable(source)
-    window_hours = window_hours or settings.LINEAGE_CONFIG["telemetry"]["window_hours"]
+    window_hours = window_hours or engine().telemetry.window_hours
     with transaction.atomic():
         unfinished = IngestionRun.objects.filter(
             source=source, backfill__isnull=False, status__in=UNFINISHED

@@ -11,12 +11,11 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.conf import settings
-
 from graph import catalog
 from graph.sources.base import QueryRecord
 from graph.sql import ParseResult, fingerprint
 from graph.store.base import column_key
+from lineage_portal.config import engine
 
 # From leakiest to safest: a dataset edge is as leaky as its leakiest column edge.
 MASKING_ORDER = ("identity", "transformed", "unknown", "aggregated", "hashed", "redacted")
@@ -44,12 +43,12 @@ class QueryFilter:
 
     @classmethod
     def from_config(cls) -> QueryFilter:
-        conf = settings.LINEAGE_CONFIG["telemetry"]["query_filters"]
+        conf = engine().telemetry.query_filters
         return cls(
-            include_types=tuple(t.upper() for t in conf["include_types"]),
-            exclude_temporary=conf["exclude_temporary"],
-            exclude_users=frozenset(u.upper() for u in conf["exclude_users"]),
-            successful_only=conf["successful_only"],
+            include_types=tuple(t.upper() for t in conf.include_types),
+            exclude_temporary=conf.exclude_temporary,
+            exclude_users=frozenset(u.upper() for u in conf.exclude_users),
+            successful_only=conf.successful_only,
         )
 
     def ignores_user(self, record: QueryRecord) -> bool:

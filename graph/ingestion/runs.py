@@ -7,7 +7,6 @@ import time
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -24,6 +23,7 @@ from graph.store.base import (
     ReadObservation,
     column_key,
 )
+from lineage_portal.config import engine
 
 from . import completeness, grants
 from .lineage import TEMP_DDL, QueryFilter, WindowLineage, record_reads, statement_lineage
@@ -225,7 +225,7 @@ class KnownColumns:
 
 def _merge(window: WindowLineage, store: GraphStore, known: KnownColumns, renames: dict) -> dict:
     """Write the window to the graph store in batches, then to the catalog."""
-    size = settings.LINEAGE_CONFIG["graph"]["write_batch_size"]
+    size = engine().graph.write_batch_size
     datasets = [
         DatasetNode(
             key=d.key,

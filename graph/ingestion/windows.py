@@ -8,13 +8,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from graph.models import Backfill, IngestionRun, Source
 from graph.sources.base import LineageSource, source_for
 from graph.store.base import GraphStore
+from lineage_portal.config import engine
 
 from .runs import Progress, run_execute
 
@@ -75,7 +75,7 @@ def run_backfill(*, backfill: Backfill) -> int:
 
 def sync_windows(*, source: Source, now: datetime | None = None) -> list[IngestionRun]:
     """Queued runs from the watermark (or the end of pending ones) up to now minus latency."""
-    hours = settings.LINEAGE_CONFIG["telemetry"]["window_hours"]
+    hours = engine().telemetry.window_hours
     end = ((now or timezone.now()) - source_for(source).latency).replace(second=0, microsecond=0)
     pending = (
         source.runs.filter(

@@ -26,7 +26,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -36,6 +35,7 @@ from graph.ingestion import MASKING_ORDER, default_parser
 from graph.models import IngestionRun, ParseFailure, Source
 from graph.sql import LineageParser
 from graph.store.base import ColumnNode, DatasetNode, EdgeObservation, GraphStore, column_key
+from lineage_portal.config import engine
 
 from .base import FetchIssue
 from .dbt import (
@@ -266,7 +266,7 @@ def _new_edges(observations: list[EdgeObservation], store: GraphStore) -> list[E
 
 def _write(store: GraphStore, lineage: DbtLineage, known: list, edges: list) -> None:
     """Datasets, then columns, then edges, in batches of ``graph.write_batch_size``."""
-    size = settings.LINEAGE_CONFIG["graph"]["write_batch_size"]
+    size = engine().graph.write_batch_size
     columns = lineage.columns | {(c.dataset_key, c.name.lower()) for c in known}
     column_nodes = [ColumnNode(column_key(d, c), d, c) for d, c in sorted(columns)]
     for rows, merge in (
