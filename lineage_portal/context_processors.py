@@ -1,4 +1,5 @@
 """Values every page template needs: the user's role for the top bar."""
+
 from governance.roles import role_of
 
 

@@ -72,15 +72,26 @@ def validate_config(raw: Any) -> dict:
     if not isinstance(raw, dict):
         raise ConfigError("the top level must be a mapping of sections")
     canonical = _canonical(raw)
-    config = _merge(DEFAULTS, canonical, path=())
-    _default_risk_tags(config["compliance"], canonical.get("compliance") or {})
-    _check_telemetry(config["telemetry"])
-    _check_graph(config["graph"])
-    _check_compliance(config["compliance"])
-    _check_monitoring(config["monitoring"])
-    if config["reports"]["background_rows"] <= 0:
-        raise ConfigError("reports.background_rows: must be a positive number")
+    try:
+        config = _merge(DEFAULTS, canonical, path=())
+        _default_risk_tags(config["compliance"], canonical.get("compliance") or {})
+        _check_telemetry(config["telemetry"])
+        _check_graph(config["graph"])
+        _check_compliance(config["compliance"])
+        _check_monitoring(config["monitoring"])
+        if config["reports"]["background_rows"] <= 0:
+            raise ConfigError("reports.background_rows: must be a positive number")
+    except ConfigError as exc:
+        raise ConfigError(_as_written(str(exc), raw)) from None
     return config
+
+
+def _as_written(message: str, raw: dict) -> str:
+    """Name a key the way the file spelled it: ``graph.backend (graph.type)``."""
+    for (section, old), new in ALIASES.items():
+        if isinstance(raw.get(section), dict) and old in raw[section]:
+            message = message.replace(f"{section}.{new}", f"{section}.{old} ({section}.{new})", 1)
+    return message
 
 
 # --- older spellings ------------------------------------------------------------------

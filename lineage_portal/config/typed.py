@@ -132,7 +132,9 @@ class Engine:
 
 def build_engine(config: dict) -> Engine:
     """Frozen dataclasses from a validated configuration mapping."""
-    t, g, c, m, r = (config[s] for s in ("telemetry", "graph", "compliance", "monitoring", "reports"))
+    t, g, c, m, r = (
+        config[s] for s in ("telemetry", "graph", "compliance", "monitoring", "reports")
+    )
     filters = t["query_filters"]
     return Engine(
         telemetry=Telemetry(

@@ -1,4 +1,5 @@
 """Settings shared by every environment; the environment is read here and only here."""
+
 from pathlib import Path
 
 import environ
@@ -87,6 +88,7 @@ try:
 except ConfigError as exc:
     raise ImproperlyConfigured(f"Setting LINEAGE_CONFIG ({LINEAGE_CONFIG_PATH}): {exc}") from exc
 LINEAGE_CONFIG_DISAGREEMENTS = apply_environment(LINEAGE_CONFIG, dict(env.ENVIRON))
+
 
 def _database_url() -> dict:
     # DATABASE_URL wins over compliance.classification_db (already applied above).
