@@ -80,11 +80,7 @@ def can_edit_asset(user: Any, asset: AssetGovernance) -> bool:
     if not _in_group(user, STEWARD):
         return False
     steward = _accountable_steward(asset)
-    return (
-        steward is not None
-        and steward.active
-        and steward.members.filter(pk=user.pk).exists()
-    )
+    return steward is not None and steward.active and steward.members.filter(pk=user.pk).exists()
 
 
 def _accountable_steward(asset: AssetGovernance):

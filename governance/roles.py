@@ -1,4 +1,5 @@
 """The three roles of the portal, as Django groups, and how a user's role is named."""
+
 STEWARD = "Steward"
 AUDITOR = "Auditor"
 COMPLIANCE_ADMIN = "Compliance admin"

@@ -5,6 +5,7 @@
 * Sources and ingestion runs, with their watermarks.
 * The embedded graph store's tables (``Store*``), used when no Neo4j is configured.
 """
+
 from django.db import models
 
 

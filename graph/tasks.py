@@ -14,6 +14,7 @@ from django.db import transaction
 
 from graph import ingestion
 from graph.models import IngestionRun, Source
+from graph.signals import announce_window_failed
 from graph.sources.base import PULLED_KINDS
 from lineage_portal.config import engine
 
@@ -33,6 +34,7 @@ def ingest_window_task(self, run_id: int) -> str:
     except Exception as exc:
         retry = engine().telemetry.retry
         if self.request.retries + 1 >= retry.attempts:
+            announce_window_failed(run)
             raise
         countdown = retry.backoff_seconds * 2**self.request.retries
         logger.warning("run %s failed (%s); retrying in %ss", run_id, exc, countdown)

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from graph.models import Backfill, IngestionRun, Source
+from graph.signals import announce_window_failed
 from graph.sources.base import LineageSource, source_for
 from graph.store.base import GraphStore
 from lineage_portal.config import engine
@@ -124,6 +125,7 @@ def run_windows(
             except Exception:  # noqa: BLE001 - recorded on the run; the next window goes on
                 logger.exception("window %s..%s failed", run.window_start, run.window_end)
                 failed.append(run)
+                announce_window_failed(run)
             done.append(run)
             rows += run.rows_read
             if progress:

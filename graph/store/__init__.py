@@ -3,6 +3,7 @@
 The URI and credentials are ``NEO4J_URI``/``NEO4J_AUTH`` when the environment sets them,
 else ``graph.uri``/``graph.credentials`` from the configuration file.
 """
+
 from __future__ import annotations
 
 import threading

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from lineage_portal.config import ConfigError, apply_environment, load_config
@@ -40,6 +41,8 @@ INSTALLED_APPS = [
     "lineage_portal",
     "graph",
     "governance",
+    "governance.alerts",
+    "governance.reports",
 ]
 
 MIDDLEWARE = [
@@ -199,10 +202,15 @@ LOGGING = {
     "loggers": {"neo4j": {"level": "WARNING"}, "snowflake": {"level": "WARNING"}},
 }
 
-# Incremental sync on Celery beat, every `telemetry.scan_interval_minutes`.
+# Incremental sync on Celery beat, every `telemetry.scan_interval_minutes`; the alerts'
+# daily digest at `monitoring.digest_hour` (UTC).
 CELERY_BEAT_SCHEDULE = {
     "incremental-sync": {
         "task": "graph.tasks.incremental_sync_task",
         "schedule": 60.0 * LINEAGE_CONFIG["telemetry"]["scan_interval_minutes"],
+    },
+    "alerts-digest": {
+        "task": "governance.alerts.tasks.alert_digest_task",
+        "schedule": crontab(hour=LINEAGE_CONFIG["monitoring"]["digest_hour"], minute=0),
     },
 }

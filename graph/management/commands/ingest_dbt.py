@@ -1,4 +1,5 @@
 """Ingest a dbt project's artifacts (manifest.json, run_results.json) into the lineage graph."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,0 +1,21 @@
+"""Signals ingestion sends, for whoever wants to react (governance turns them into alerts).
+
+``window_failed``: a window (``run``, an ``IngestionRun``) ended FAILED for good — after
+its task's last retry, or in an in-process run that does not retry. Not sent for a
+failure that will be retried.
+"""
+
+import logging
+
+from django.dispatch import Signal
+
+logger = logging.getLogger(__name__)
+
+window_failed = Signal()
+
+
+def announce_window_failed(run) -> None:
+    """Send ``window_failed``; a listener's error is logged and never stops ingestion."""
+    for receiver, outcome in window_failed.send_robust(sender=type(run), run=run):
+        if isinstance(outcome, Exception):
+            logger.error("window_failed receiver %r failed: %s", receiver, outcome)
