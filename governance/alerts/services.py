@@ -118,12 +118,28 @@ def _deliveries_for(alerts: list[Alert], budget: dict[str, int | None]) -> list[
 
 
 def _enqueue(deliveries: list[AlertDelivery]) -> None:
+    for delivery in deliveries:
+        transaction.on_commit(lambda pk=delivery.pk: _send_later(pk), robust=True)
+
+
+def _send_later(delivery_id: int) -> None:
+    from celery import current_app
+
     from .tasks import alert_delivery_send_task
 
-    for delivery in deliveries:
-        transaction.on_commit(
-            lambda pk=delivery.pk: alert_delivery_send_task.delay(pk), robust=True
-        )
+    conf = current_app.conf
+    if not conf.task_always_eager:
+        alert_delivery_send_task.delay(delivery_id)
+        return
+    # Without a broker the task runs here. Celery retries an eager task only while eager
+    # errors do not propagate (its retries re-apply with that setting), so switch it off
+    # for this delivery: the retries then run in-process, as a worker would run them.
+    propagates = conf.task_eager_propagates
+    conf.task_eager_propagates = False
+    try:
+        alert_delivery_send_task.apply((delivery_id,))
+    finally:
+        conf.task_eager_propagates = propagates
 
 
 class DeliveryFailed(Exception):
