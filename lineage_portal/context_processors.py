@@ -1,4 +1,5 @@
 """Values every page template needs: the user's role, and which admin pages the top bar shows."""
+
 from governance.permissions import can_administer, can_export
 from governance.roles import role_of
 

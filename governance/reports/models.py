@@ -59,10 +59,6 @@ class ReportEntry(models.Model):
     def __str__(self) -> str:
         return f"{self.report_id} {self.kind}.{self.format}"
 
-    @property
-    def report_id(self) -> str:
-        return report_id(self.seq)
-
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise AppendOnlyError(f"Register entry {self.report_id} is append-only.")
@@ -71,6 +67,10 @@ class ReportEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError(f"Register entry {self.report_id} is append-only.")
+
+    @property
+    def report_id(self) -> str:
+        return report_id(self.seq)
 
 
 def report_id(seq: int) -> str:
