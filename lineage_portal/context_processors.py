@@ -1,7 +1,6 @@
 """Values every page template needs: the user's role, and which admin pages the top bar shows."""
 
-from governance.permissions import can_administer, can_export
-from governance.roles import role_of
+from lineage_portal.access import can_administer, can_export, role_of
 
 
 def portal(request):

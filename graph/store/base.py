@@ -36,6 +36,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from graph.keys import column_key
+
+__all__ = ["column_key"]  # the key of a column, for callers that build observations
+
 MAX_DEPTH = 20
 
 Direction = Literal["upstream", "downstream", "both"]
@@ -54,11 +58,6 @@ def check_depth(depth: int) -> int:
     if isinstance(depth, bool) or not isinstance(depth, int) or not 1 <= depth <= MAX_DEPTH:
         raise ValueError(f"depth must be an integer from 1 to {MAX_DEPTH}, got {depth!r}")
     return depth
-
-
-def column_key(dataset_key: str, column: str) -> str:
-    """The key of a column: its dataset's key, '#', the lower-cased column name."""
-    return f"{dataset_key}#{column.lower()}"
 
 
 @dataclass(frozen=True)

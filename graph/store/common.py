@@ -12,6 +12,8 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TypeVar
 
+from graph.keys import ColumnKey, DatasetKey
+
 from .base import (
     MAX_DEPTH,
     READ_PRIVILEGES,
@@ -62,22 +64,14 @@ def check_choice(value: str, choices: Sequence[str], what: str) -> str:
 
 def dataset_parts(key: str) -> tuple[str, str]:
     """(platform, name) of a dataset key ``platform://database.schema.table``."""
-    platform, sep, name = key.partition("://")
-    return (platform, name) if sep else ("", key)
+    parsed = DatasetKey.parse(key)
+    return parsed.platform, parsed.name
 
 
 def split_column_key(key: str) -> tuple[str, str]:
-    """(dataset key, column name) of a column key ``<dataset key>#<column>``.
-
-    Splits at the first ``#`` after the platform: column names (Oracle's ``EMP#``) are
-    likelier to hold one than table names.
-    """
-    head, sep, rest = key.partition("://")
-    offset = len(head) + len(sep) if sep else 0
-    cut = key.find("#", offset)
-    if cut < 0:
-        raise ValueError(f"not a column key (no '#'): {key!r}")
-    return key[:cut], key[cut + 1 :]
+    """(dataset key, column name) of a column key ``<dataset key>#<column>``."""
+    parsed = ColumnKey.parse(key)
+    return parsed.dataset_key, parsed.column
 
 
 def placeholder_dataset(key: str) -> DatasetNode:

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from django.core.management import call_command
 
-from graph import catalog
+from graph import keys as catalog
 from graph.demo import demo_ingest, demo_source
 from graph.ingestion import QueryFilter, backfill, ingest_window, sync_windows
 from graph.models import Column, Dataset, IngestionRun, ParseFailure, Source

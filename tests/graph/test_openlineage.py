@@ -41,8 +41,10 @@ from openlineage.client.transport.http import (
 from rest_framework.authtoken.models import Token
 
 from graph import store as graph_store
+from graph.ingestion.openlineage import openlineage_event_ingest
 from graph.models import Column, Dataset
-from graph.sources.openlineage import dataset_name, input_masking, openlineage_event_ingest
+from graph.sources.openlineage.mapping import input_masking
+from graph.sources.openlineage.naming import dataset_name
 from graph.store.base import column_key
 
 URL = "/api/v1/lineage"
@@ -553,7 +555,7 @@ def test_column_masking(transformations, legacy, masking):
 
 
 def test_service_refuses_invalid_events_before_writing(embedded_store):
-    from graph.sources.openlineage import InvalidEvent
+    from graph.sources.openlineage.validation import InvalidEvent
 
     with pytest.raises(InvalidEvent) as refused:
         openlineage_event_ingest(event=raw_event(outputs=[{"name": "x"}]), store=embedded_store)

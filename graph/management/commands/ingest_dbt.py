@@ -6,8 +6,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from graph.ingestion.dbt import dbt_artifacts_ingest
 from graph.models import IngestionRun, Source
-from graph.sources.dbt_ingest import dbt_artifacts_ingest
 from graph.store import get_store
 
 

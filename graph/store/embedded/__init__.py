@@ -1,7 +1,7 @@
 """The embedded graph store: lineage in the Django database, walked with recursive CTEs.
 
 The default when no Neo4j is configured. Nodes, aliases, edges and reads live in the
-``Store*`` tables of ``graph.models``; the SQL is in ``embedded_sql`` and runs unchanged on
+``Store*`` tables of ``graph.models``; the SQL is in ``sql`` and runs unchanged on
 SQLite and Postgres.
 """
 
@@ -24,8 +24,7 @@ from graph.models import (
     StoreRead,
 )
 
-from . import embedded_sql as sql
-from .base import (
+from ..base import (
     ColumnNode,
     Counts,
     DatasetNode,
@@ -40,7 +39,7 @@ from .base import (
     StoreError,
     check_depth,
 )
-from .common import (
+from ..common import (
     chunked,
     edge_sort_key,
     placeholder_dataset,
@@ -53,10 +52,11 @@ from .common import (
     valid_edge,
     valid_read,
 )
-from .embedded_grants import EmbeddedGrants
-from .embedded_rename import rename_node
-from .embedded_sql import to_edge, to_node
-from .neighbourhood import NeighbourhoodFromParts
+from ..neighbourhood import NeighbourhoodFromParts
+from . import sql
+from .grants import EmbeddedGrants
+from .rename import rename_node
+from .sql import to_edge, to_node
 
 BATCH = 1000  # rows per statement: 12 parameters an edge stays far below SQLite's limit
 LOOKUP_BATCH = 500  # keys per IN (...) list

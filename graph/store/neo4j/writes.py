@@ -13,9 +13,8 @@ from datetime import UTC, datetime
 
 from neo4j import ManagedTransaction
 
-from . import cypher
-from .base import ColumnNode, DatasetNode, Edge, EdgeObservation, ReadObservation
-from .common import (
+from ..base import ColumnNode, DatasetNode, Edge, EdgeObservation, ReadObservation
+from ..common import (
     LEVELS,
     edge_as_observation,
     placeholder_dataset,
@@ -27,6 +26,7 @@ from .common import (
     valid_edge,
     valid_read,
 )
+from . import cypher
 
 
 def native(value) -> datetime | None:

@@ -15,7 +15,7 @@ from django.db import connection
 
 from graph.models import StoreEdge, StoreNode, StoreRead
 
-from .base import DatasetNode, Edge, EdgeObservation, Node, ReadObservation
+from ..base import DatasetNode, Edge, EdgeObservation, Node, ReadObservation
 
 NODE = StoreNode._meta.db_table
 EDGE = StoreEdge._meta.db_table

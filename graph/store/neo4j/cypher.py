@@ -7,7 +7,7 @@ that :func:`check_depth` has validated (Cypher cannot take that bound as a param
 
 from __future__ import annotations
 
-from .base import check_depth
+from ..base import check_depth
 
 LABELS = {"dataset": "Dataset", "column": "Column"}
 ANY_NODE = "Dataset|Column"

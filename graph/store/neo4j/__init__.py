@@ -3,7 +3,7 @@
 One driver per store instance (thread-safe and costly to create; ``get_store`` keeps one
 per process). Reads go through ``driver.execute_query``; writes run as managed
 transactions of one batch each. The Cypher lives in ``cypher``, the write transactions in
-``neo4j_writes``.
+``writes``.
 """
 
 from __future__ import annotations
@@ -22,9 +22,7 @@ from neo4j import (
 )
 from neo4j.exceptions import AuthError, DriverError, Neo4jError, ServiceUnavailable
 
-from . import cypher
-from . import neo4j_writes as writes
-from .base import (
+from ..base import (
     ColumnNode,
     Counts,
     DatasetNode,
@@ -39,10 +37,11 @@ from .base import (
     StoreError,
     check_depth,
 )
-from .common import chunked, edge_sort_key, resolve_keys, sort_reached, sort_reads, utc_or_none
-from .neighbourhood import NeighbourhoodFromParts
-from .neo4j_grants import Neo4jGrants
-from .neo4j_writes import native, to_edge
+from ..common import chunked, edge_sort_key, resolve_keys, sort_reached, sort_reads, utc_or_none
+from ..neighbourhood import NeighbourhoodFromParts
+from . import cypher, writes
+from .grants import Neo4jGrants
+from .writes import native, to_edge
 
 T = TypeVar("T")
 BOLT_SCHEMES = {"bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc"}
