@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from django.test import override_settings
 
-from graph.store import cypher
+from graph.store.neo4j import cypher
 from lineage_portal.config import DEFAULTS, ConfigError, engine, load_config, validate_config
 from lineage_portal.config.schema import GRAPH_INDEXES
 
