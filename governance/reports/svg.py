@@ -37,7 +37,7 @@ EDGE_STYLES = {
     "unknown": {"stroke": "#7b8794", "dash": "2 3", "width": 1.6},
 }
 
-NODE_W, NODE_H, COL_GAP, ROW_GAP, PAD = 190, 54, 70, 22, 16
+NODE_W, NODE_H, COL_GAP, ROW_GAP, PAD = 180, 54, 104, 22, 16
 
 
 @dataclass(frozen=True)
@@ -165,12 +165,12 @@ def _node(node: SvgNode, x: int, y: int) -> str:
     width = 3.5 if node.highlight else 2.5
     word = level if level in CLASSIFICATION_COLOURS else "unclassified"
     tags = f" · {', '.join(t.upper() for t in node.tags)}" if node.tags else ""
-    second = _clip(f"{word}{tags}", 34)
-    third = _clip(node.sublabel, 34)
+    second = _clip(f"{word}{tags}", 32)
+    third = _clip(node.sublabel, 32)
     return (
         f'<g><rect x="{x}" y="{y}" width="{NODE_W}" height="{NODE_H}" rx="6" fill="{fill}" '
         f'stroke="{stroke}" stroke-width="{width}"{dash}/>'
-        f'<text x="{x + 9}" y="{y + 17}" class="l">{escape(_clip(node.label, 28))}</text>'
+        f'<text x="{x + 9}" y="{y + 17}" class="l">{escape(_clip(node.label, 26))}</text>'
         f'<text x="{x + 9}" y="{y + 31}" class="s" fill="{stroke}">{escape(second)}</text>'
         f'<text x="{x + 9}" y="{y + 45}" class="s">{escape(third)}</text></g>'
     )
