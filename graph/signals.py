@@ -1,8 +1,11 @@
-"""Signals ingestion sends, for whoever wants to react (governance turns them into alerts).
+"""What the lineage side announces, for apps above it that care (governance rescans, alerts).
 
-``window_failed``: a window (``run``, an ``IngestionRun``) ended FAILED for good — after
-its task's last retry, or in an in-process run that does not retry. Not sent for a
-failure that will be retried.
+``graph`` never imports those apps: they connect to these signals when they start.
+
+* ``run_finished``: an ingestion run has finished (succeeded or failed), with ``run``.
+* ``window_failed``: a window (``run``, an ``IngestionRun``) ended FAILED for good — after
+  its task's last retry, or in an in-process run that does not retry. Not sent for a
+  failure that will be retried.
 """
 
 import logging
@@ -11,6 +14,7 @@ from django.dispatch import Signal
 
 logger = logging.getLogger(__name__)
 
+run_finished = Signal()
 window_failed = Signal()
 
 
