@@ -18,6 +18,11 @@ from aiosmtpd.controller import Controller
 from django.conf import settings
 from django.test import override_settings
 
+# Fixtures of other test packages used here: the demo emulator, and the exposure leak.
+from tests.graph.conftest import demo, demo_end  # noqa: F401
+
+from ..exposure.test_scan import leak  # noqa: F401
+
 
 @dataclass
 class SlackReceiver:
