@@ -17,6 +17,7 @@ from lineage_portal.config import engine
 
 from ..permissions import ensure_can_export
 from .csv import registered_csv_response
+from .exposure_report import ExposureReport
 from .kinds import (
     AuditTrailReport,
     Progress,
@@ -39,6 +40,7 @@ KINDS: dict[str, ReportKind] = {
         ReviewsReport("reviews", "Reviews and attestations", ("csv", "pdf")),
         StewardGapsReport("steward_gaps", "Steward gaps", ("csv", "pdf")),
         LineageReport("lineage", "Dataset lineage", ("pdf",)),
+        ExposureReport("exposure", "Exposure report", ("csv", "pdf")),
     )
 }
 

@@ -22,4 +22,11 @@ urlpatterns = [
     path("reports/jobs/<int:pk>/", views.report_job, name="report_job"),
     path("reports/jobs/<int:pk>/progress", views.report_job_progress, name="report_job_progress"),
     path("reports/<slug:kind>.<fmt:fmt>", views.report_generate, name="report_generate"),
+    # design.md's address for the exposure report; the same view, filters as the findings API.
+    path(
+        "exposure/report.<fmt:fmt>",
+        views.report_generate,
+        {"kind": "exposure"},
+        name="exposure_report",
+    ),
 ]

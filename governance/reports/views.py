@@ -21,6 +21,11 @@ GENERATE = [
     ("audit_trail", "Audit trail", "Every governance change, with the hash chain's verification."),
     ("reviews", "Reviews and attestations", "Attestations made, and reviews overdue or due soon."),
     ("steward_gaps", "Steward gaps", "Regulated assets no active steward answers for."),
+    (
+        "exposure",
+        "Exposure report",
+        "Findings with their paths, readers and grants; inventory, coverage, ingestion.",
+    ),
 ]
 
 

@@ -284,6 +284,9 @@ RULES: dict[str, Rule] = {
     "reports/jobs/<int:pk>/progress": Rule(
         read=EXPORTERS_404, write=PAGE_405, url=lambda d: "/reports/jobs/999999/progress"
     ),
+    "exposure/report.<fmt:fmt>": Rule(
+        read=EXPORTERS, write=PAGE_405, url=lambda d: "/exposure/report.csv"
+    ),
     "alerts/": Rule(read=cells(302, 403, 403, 403, 200), write=PAGE_405, url=lambda d: "/alerts/"),
     # --- governance API -----------------------------------------------------------------
     "api/v1/governance/datasets/": _api(url=lambda d: "/api/v1/governance/datasets/"),
