@@ -18,9 +18,7 @@ from aiosmtpd.controller import Controller
 from django.conf import settings
 from django.test import override_settings
 
-# Fixtures of other test packages used here: the demo emulator, and the exposure leak.
-from tests.graph.conftest import demo, demo_end  # noqa: F401
-
+# A fixture of another test package used here: the exposure leak.
 from ..exposure.test_scan import leak  # noqa: F401
 
 

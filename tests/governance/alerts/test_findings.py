@@ -16,7 +16,7 @@ from governance.models import Finding
 from governance.services import demo_users_create
 from graph.demo import demo_ingest
 from graph.models import Backfill, IngestionRun, Source
-from tests.graph.conftest import DEMO_DAYS, EMULATOR_NOISE
+from tests.conftest import DEMO_DAYS, EMULATOR_NOISE
 
 from .test_failed_backfill import run_task_like_a_worker
 

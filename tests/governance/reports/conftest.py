@@ -34,7 +34,3 @@ def body(response) -> bytes:
     if response.streaming:
         return b"".join(response.streaming_content)
     return response.content
-
-
-# The demo emulator, for the exposure report on the demo warehouse.
-from tests.graph.conftest import demo, demo_end  # noqa: E402, F401

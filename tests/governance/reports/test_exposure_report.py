@@ -14,7 +14,7 @@ from governance.exposure.scan import exposure_scan
 from governance.reports.models import ReportEntry
 from governance.services import demo_users_create
 from graph.demo import demo_ingest
-from tests.graph.conftest import DEMO_DAYS, EMULATOR_NOISE
+from tests.conftest import DEMO_DAYS, EMULATOR_NOISE
 
 from ..factories import auditor_user
 from .conftest import body, pdf_text
