@@ -18,7 +18,7 @@ run_finished = Signal()
 window_failed = Signal()
 
 
-def announce_window_failed(run) -> None:
+def announce_window_failed(run: object) -> None:
     """Send ``window_failed``; a listener's error is logged and never stops ingestion."""
     for receiver, outcome in window_failed.send_robust(sender=type(run), run=run):
         if isinstance(outcome, Exception):

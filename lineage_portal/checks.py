@@ -12,7 +12,7 @@ from django.core import checks
 
 
 @checks.register("lineage_config")
-def configuration_checks(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+def configuration_checks(app_configs: object = None, **kwargs: object) -> list[checks.CheckMessage]:
     """Disagreements between the file and the environment, and settings without effect."""
     from lineage_portal.config import engine
 

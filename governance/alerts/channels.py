@@ -11,6 +11,7 @@ import smtplib
 import urllib.error
 import urllib.request
 from collections.abc import Iterable
+from typing import Any
 
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
@@ -39,9 +40,9 @@ def enabled() -> list[str]:
     monitoring = engine().monitoring
     names = []
     if monitoring.slack_webhook:
-        names.append(AlertDelivery.Channel.SLACK)
+        names.append(str(AlertDelivery.Channel.SLACK))
     if monitoring.email.to:
-        names.append(AlertDelivery.Channel.EMAIL)
+        names.append(str(AlertDelivery.Channel.EMAIL))
     return names
 
 
@@ -102,11 +103,13 @@ def _link(alert: Alert, label: str) -> str:
     return f"<{alert.link}|{_escape(label)}>" if alert.link else _escape(label)
 
 
-def slack_payload(delivery: AlertDelivery, alerts: list[Alert]) -> dict:
+def slack_payload(delivery: AlertDelivery, alerts: list[Alert]) -> dict[str, Any]:
     """An incoming-webhook message: header, risk, source → target, path, text, link."""
     if delivery.kind == AlertDelivery.Kind.SINGLE:
         return _single_payload(alerts[0])
-    blocks = [{"type": "header", "text": {"type": "plain_text", "text": delivery.subject[:150]}}]
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": delivery.subject[:150]}}
+    ]
     for alert in alerts[:GROUP_LIST_LIMIT]:
         route = _route_line(alert)
         line = f"*{alert.risk}* · {_link(alert, alert.title)}" + (f"\n{route}" if route else "")
@@ -117,12 +120,12 @@ def slack_payload(delivery: AlertDelivery, alerts: list[Alert]) -> dict:
     return {"text": delivery.subject, "blocks": blocks}
 
 
-def _single_payload(alert: Alert) -> dict:
+def _single_payload(alert: Alert) -> dict[str, Any]:
     fields = [
         {"type": "mrkdwn", "text": f"*Risk*\n{alert.risk}"},
         {"type": "mrkdwn", "text": f"*Kind*\n{_escape(kind_title(alert.kind))}"},
     ]
-    blocks: list[dict] = [
+    blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": alert.title[:150]}},
         {"type": "section", "fields": fields},
     ]
@@ -147,7 +150,7 @@ def _single_payload(alert: Alert) -> dict:
     return {"text": f"{alert.risk} · {alert.title}", "blocks": blocks}
 
 
-def slack_post(url: str, payload: dict, *, timeout: float = 10.0) -> None:
+def slack_post(url: str, payload: dict[str, Any], *, timeout: float = 10.0) -> None:
     """POST the payload; anything but a 2xx answer is a ``ChannelError``."""
     body = json.dumps(payload).encode()
     request = urllib.request.Request(

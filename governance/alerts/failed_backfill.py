@@ -12,6 +12,7 @@ import logging
 
 from django.urls import reverse
 
+from graph.models import IngestionRun
 from lineage_portal.config import engine
 
 from .events import AlertEvent
@@ -20,7 +21,7 @@ from .services import alert_raise
 logger = logging.getLogger(__name__)
 
 
-def failed_window_event(run) -> AlertEvent:
+def failed_window_event(run: IngestionRun) -> AlertEvent:
     """The alert for a failed ``IngestionRun``."""
     error = (run.error or "unknown error").strip()
     digest = hashlib.sha256(error.encode()).hexdigest()[:16]
@@ -48,6 +49,6 @@ def failed_window_event(run) -> AlertEvent:
     )
 
 
-def on_window_failed(sender, run, **kwargs) -> None:
+def on_window_failed(sender: object, run: IngestionRun, **kwargs: object) -> None:
     """Receiver of ``graph.signals.window_failed``."""
     alert_raise(event=failed_window_event(run))

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 
 from django.urls import NoReverseMatch, reverse
 
+from governance.models import Finding
 from graph.keys import ColumnKey, DatasetKey, is_column_key
 from lineage_portal.config import engine
 
@@ -40,7 +41,7 @@ def _short(key: str) -> str:
     return DatasetKey.parse(key).short
 
 
-def _link(finding) -> str:
+def _link(finding: Finding) -> str:
     base = engine().monitoring.portal_url.rstrip("/")
     for name in ("exposure_finding", "exposure-finding-detail"):
         try:
@@ -50,7 +51,7 @@ def _link(finding) -> str:
     return ""
 
 
-def _path(finding) -> tuple[list[str], str]:
+def _path(finding: Finding) -> tuple[list[str], str]:
     """The shortest path's datasets, and what happened on its hops, in words."""
     if not finding.paths:
         return [], ""
@@ -67,7 +68,7 @@ def _path(finding) -> tuple[list[str], str]:
     return names, summary
 
 
-def finding_event(finding) -> AlertEvent:
+def finding_event(finding: Finding) -> AlertEvent:
     """The alert for a finding, read as a sentence first (ui.md)."""
     source, target = _short(finding.source), _short(finding.target)
     tags = ", ".join(t.upper() for t in finding.tags)
@@ -100,7 +101,7 @@ def finding_event(finding) -> AlertEvent:
     )
 
 
-def findings_alert(findings: Iterable) -> int:
+def findings_alert(findings: Iterable[Finding]) -> int:
     """Raise one alert per newly opened finding; returns how many were recorded."""
     raised = 0
     for finding in findings:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -119,7 +120,7 @@ def _deliveries_for(alerts: list[Alert], budget: dict[str, int | None]) -> list[
 
 def _enqueue(deliveries: list[AlertDelivery]) -> None:
     for delivery in deliveries:
-        transaction.on_commit(lambda pk=delivery.pk: _send_later(pk), robust=True)
+        transaction.on_commit(partial(_send_later, delivery.pk), robust=True)
 
 
 def _send_later(delivery_id: int) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from celery import shared_task
+from celery import Task, shared_task
 
 from . import services
 
@@ -10,7 +10,7 @@ from . import services
 DELIVERY_RETRIES = 4
 
 
-@shared_task(acks_late=True)
+@shared_task(acks_late=True)  # type: ignore[untyped-decorator]
 def alert_dispatch_task() -> int:
     """Pending immediate alerts into deliveries (grouped per kind, within the rate limit)."""
     return len(services.alert_dispatch())
@@ -24,14 +24,14 @@ def alert_dispatch_task() -> int:
     retry_backoff_max=600,
     retry_jitter=False,
     max_retries=DELIVERY_RETRIES,
-)
-def alert_delivery_send_task(self, delivery_id: int) -> str:
+)  # type: ignore[untyped-decorator]
+def alert_delivery_send_task(self: Task, delivery_id: int) -> str:
     """Send one message; a failure is retried, and recorded as failed after the last try."""
     final = self.request.retries >= self.max_retries
     return services.delivery_send(delivery_id=delivery_id, final=final).status
 
 
-@shared_task
+@shared_task  # type: ignore[untyped-decorator]
 def alert_digest_task() -> int:
     """For Celery beat, once a day: everything that waited for the digest."""
     return len(services.digest_send())

@@ -66,7 +66,15 @@ def registered_csv_response(
     return response
 
 
-def _stream(kind, title, parameters, actor, filename, header, rows) -> Iterator[bytes]:
+def _stream(
+    kind: str,
+    title: str,
+    parameters: dict[str, Any],
+    actor: Any,
+    filename: str,
+    header: list[str],
+    rows: Iterable[Iterable[Any]],
+) -> Iterator[bytes]:
     handle, path = temp_file(".csv")
     count, done = 0, False
     try:

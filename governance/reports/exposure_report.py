@@ -8,6 +8,7 @@ lineage stood at the end of that day (not stored, so without state).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime, time
 from typing import Any
 
@@ -20,7 +21,7 @@ from graph.models import IngestionRun, Source
 from ..exposure.filters import FindingFilterSet
 from ..models import AssetGovernance, Classification
 from ..selectors import asset_governance_for_datasets, review_state_q, steward_gap_list
-from .kinds import ReportKind, ReportParametersError
+from .kinds import CsvRows, Params, Progress, ReportKind, ReportParametersError
 from .pdf import ReportDocument, Section, Stat
 from .svg import SvgEdge, SvgNode, lineage_svg, masking_words
 
@@ -54,8 +55,8 @@ def _short(key: str) -> str:
 class ExposureReport(ReportKind):
     """Findings and their evidence, for an auditor to file."""
 
-    def clean(self, data):
-        filterset = FindingFilterSet(data)
+    def clean(self, data: Mapping[str, Any]) -> Params:
+        filterset = FindingFilterSet(data)  # type: ignore[no-untyped-call]
         if not filterset.is_valid():
             field, errors = next(iter(filterset.errors.items()))
             raise ReportParametersError(f"{field}: {' '.join(errors)}")
@@ -67,25 +68,27 @@ class ExposureReport(ReportKind):
                 raise ReportParametersError("as_of: a date written YYYY-MM-DD") from None
         return params
 
-    def rows(self, params) -> list[dict[str, Any]]:
+    def rows(self, params: Params) -> list[dict[str, Any]]:
         """The findings as plain rows (stored, or recomputed as of a day)."""
         if params.get("as_of"):
             return _recomputed(params)
         filters = {k: v for k, v in params.items() if k != "as_of"}
         return [
-            {f: getattr(finding, f) for f in FIELDS} for finding in FindingFilterSet(filters).qs
+            {f: getattr(finding, f) for f in FIELDS}
+            for finding in FindingFilterSet(filters).qs  # type: ignore[no-untyped-call]
         ]
 
-    def count(self, params):
+    def count(self, params: Params) -> int:
         if params.get("as_of"):
             return 0  # recomputed in the request: counted only by doing it
         filters = {k: v for k, v in params.items() if k != "as_of"}
-        return FindingFilterSet(filters).qs.count()
+        count: int = FindingFilterSet(filters).qs.count()  # type: ignore[no-untyped-call]
+        return count
 
-    def filename(self, params, fmt):
+    def filename(self, params: Params, fmt: str) -> str:
         return f"exposure-report-{params.get('as_of') or timezone.localdate().isoformat()}.{fmt}"
 
-    def csv(self, params):
+    def csv(self, params: Params) -> CsvRows:
         header = [
             "finding",
             "kind",
@@ -109,7 +112,7 @@ class ExposureReport(ReportKind):
             _csv_row(row, path) for row in self.rows(params) for path in (row["paths"] or [None])
         )
 
-    def document(self, params, progress):
+    def document(self, params: Params, progress: Progress) -> ReportDocument:
         rows = self.rows(params)
         progress(len(rows), len(rows), f"{len(rows):,} findings read")
         by_risk = {risk: sum(1 for r in rows if r["risk_level"] == risk) for risk in RISKS}
@@ -149,7 +152,7 @@ class ExposureReport(ReportKind):
         )
 
 
-def _recomputed(params) -> list[dict[str, Any]]:
+def _recomputed(params: Params) -> list[dict[str, Any]]:
     from graph.store import get_store
 
     from ..exposure.drafts import exposure_drafts
@@ -171,7 +174,7 @@ def _recomputed(params) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: (RISKS.index(r["risk_level"]), r["source"], r["target"]))
 
 
-def _csv_row(row, path) -> list[Any]:
+def _csv_row(row: dict[str, Any], path: dict[str, Any] | None) -> list[Any]:
     hops = (path or {}).get("hops", [])
     return [
         row["id"],
@@ -194,11 +197,11 @@ def _csv_row(row, path) -> list[Any]:
     ]
 
 
-def _iso(value) -> str:
+def _iso(value: Any) -> str:
     return value.isoformat() if hasattr(value, "isoformat") else str(value or "")
 
 
-def _evidence(row) -> dict[str, Any]:
+def _evidence(row: dict[str, Any]) -> dict[str, Any]:
     """A finding with its sentence, its shortest path drawn, and its hops in words."""
     path = (row["paths"] or [{}])[0]
     datasets = path.get("datasets", [])

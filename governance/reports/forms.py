@@ -16,7 +16,7 @@ class VerifyUploadForm(forms.Form):
         },
     )
 
-    def clean_file(self):
+    def clean_file(self) -> object:
         upload = self.cleaned_data["file"]
         if upload.size > MAX_VERIFY_BYTES:
             raise forms.ValidationError(

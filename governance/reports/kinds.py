@@ -6,7 +6,7 @@ JSON-ready filters, which the register keeps with the entry.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +21,8 @@ from ..views.common import event_changes
 from .pdf import ReportDocument, Section, Stat
 
 Progress = Callable[[int, int, str], None]
+Params = dict[str, Any]
+CsvRows = tuple[list[str], Iterator[list[Any]]]
 
 
 class ReportParametersError(ValueError):
@@ -65,21 +67,23 @@ def _changes_text(event: AuditEvent) -> str:
 class AuditTrailReport(ReportKind):
     """Every governance change (filtered like the Audit trail page), and the chain's state."""
 
-    def clean(self, data):
-        filterset = AuditEventFilterSet(data)
+    def clean(self, data: Mapping[str, Any]) -> Params:
+        filterset = AuditEventFilterSet(data)  # type: ignore[no-untyped-call]
         if not filterset.is_valid():
             field, errors = next(iter(filterset.errors.items()))
             raise ReportParametersError(f"{field}: {' '.join(errors)}")
         cleaned = filterset.form.cleaned_data
         return {k: v for k, v in cleaned.items() if v not in (None, "", False)}
 
-    def _events(self, params) -> QuerySet[AuditEvent]:
-        return AuditEventFilterSet(params).qs.order_by("seq")
+    def _events(self, params: Params) -> QuerySet[AuditEvent]:
+        filterset = AuditEventFilterSet(params)  # type: ignore[no-untyped-call]
+        events: QuerySet[AuditEvent] = filterset.qs.order_by("seq")
+        return events
 
-    def count(self, params):
+    def count(self, params: Params) -> int:
         return self._events(params).count()
 
-    def csv(self, params):
+    def csv(self, params: Params) -> CsvRows:
         header = [
             "seq",
             "at",
@@ -109,7 +113,7 @@ class AuditTrailReport(ReportKind):
         )
         return header, rows
 
-    def document(self, params, progress):
+    def document(self, params: Params, progress: Progress) -> ReportDocument:
         chain = audit_trail_verify()
         events, total = [], self.count(params)
         for index, event in enumerate(self._events(params).iterator(chunk_size=2000), start=1):
@@ -144,13 +148,13 @@ class AuditTrailReport(ReportKind):
 
 
 def _asset_name(asset: AssetGovernance) -> tuple[str, str]:
-    return asset.dataset_key, asset.column.name if asset.is_column else ""
+    return asset.dataset_key, asset.column.name if asset.column is not None else ""
 
 
 class ReviewsReport(ReportKind):
     """Attestations (who confirmed what, when) and the reviews overdue or due soon."""
 
-    def clean(self, data):
+    def clean(self, data: Mapping[str, Any]) -> Params:
         outcome = (data.get("outcome") or "").strip()
         if outcome and outcome not in Review.Outcome.values:
             raise ReportParametersError(
@@ -159,13 +163,13 @@ class ReviewsReport(ReportKind):
         reviewer = (data.get("reviewer") or "").strip()
         return {k: v for k, v in {"reviewer": reviewer, "outcome": outcome}.items() if v}
 
-    def _reviews(self, params) -> QuerySet[Review]:
+    def _reviews(self, params: Params) -> QuerySet[Review]:
         return review_list(reviewer=params.get("reviewer"), outcome=params.get("outcome"))
 
-    def count(self, params):
+    def count(self, params: Params) -> int:
         return self._reviews(params).count()
 
-    def csv(self, params):
+    def csv(self, params: Params) -> CsvRows:
         header = [
             "attested_at",
             "dataset_key",
@@ -190,10 +194,10 @@ class ReviewsReport(ReportKind):
         )
         return header, rows
 
-    def document(self, params, progress):
+    def document(self, params: Params, progress: Progress) -> ReportDocument:
         due = list(review_due_list(user=None, everyone=True))
         today = timezone.localdate()
-        overdue = [a for a in due if a.next_review_due < today]
+        overdue = [a for a in due if a.next_review_due is not None and a.next_review_due < today]
         reviews = list(self._reviews(params))
         progress(len(reviews), len(reviews), f"{len(reviews):,} attestations read")
         return ReportDocument(
@@ -230,10 +234,10 @@ class ReviewsReport(ReportKind):
 class StewardGapsReport(ReportKind):
     """Classified assets above public without an active steward."""
 
-    def count(self, params):
+    def count(self, params: Params) -> int:
         return steward_gap_list().count()
 
-    def csv(self, params):
+    def csv(self, params: Params) -> CsvRows:
         header = ["dataset_key", "column", "classification", "tags", "steward", "next_review_due"]
         rows = (
             [
@@ -247,7 +251,7 @@ class StewardGapsReport(ReportKind):
         )
         return header, rows
 
-    def document(self, params, progress):
+    def document(self, params: Params, progress: Progress) -> ReportDocument:
         gaps = list(steward_gap_list())
         return ReportDocument(
             title="Steward gaps",

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
+from typing import Any
 
 from django.utils import timezone
 
-from graph.selectors import LINEAGE_MAX_DEPTH, LineageNotFound, dataset_get_by_key, lineage_get
+from graph.presenters import lineage_elements
+from graph.selectors import (
+    LINEAGE_MAX_DEPTH,
+    Lineage,
+    LineageNotFound,
+    dataset_get_by_key,
+    lineage_get,
+)
 
-from .kinds import ReportKind, ReportParametersError
+from .kinds import Params, Progress, ReportKind, ReportParametersError
 from .pdf import ReportDocument, Section, Stat
 from .svg import edge_style, from_elements, lineage_svg, masking_words
 
@@ -19,7 +28,7 @@ MAX_NODES = 60  # beyond this a page-wide drawing is unreadable; the tables stil
 class LineageReport(ReportKind):
     """The neighbourhood of one dataset, at table level, as of a date."""
 
-    def clean(self, data):
+    def clean(self, data: Mapping[str, Any]) -> Params:
         key = (data.get("dataset") or "").strip().lower()
         if not key:
             raise ReportParametersError("dataset: name the dataset whose lineage to report")
@@ -40,7 +49,7 @@ class LineageReport(ReportKind):
                 raise ReportParametersError("as_of: a date written YYYY-MM-DD") from None
         return params
 
-    def _lineage(self, params):
+    def _lineage(self, params: Params) -> Lineage:
         as_of = date.fromisoformat(params["as_of"]) if params.get("as_of") else None
         try:
             return lineage_get(
@@ -54,16 +63,16 @@ class LineageReport(ReportKind):
                 f"dataset: no dataset {params['dataset']!r} in the catalog"
             ) from None
 
-    def count(self, params):
-        return len(self._lineage(params).elements)
+    def count(self, params: Params) -> int:
+        return len(self._lineage(params).subgraph.nodes)
 
-    def filename(self, params, fmt):
+    def filename(self, params: Params, fmt: str) -> str:
         name = params["dataset"].split("://", 1)[-1].replace("/", "_")
         return f"lineage-{name}-{timezone.now():%Y-%m-%d}.{fmt}"
 
-    def document(self, params, progress):
+    def document(self, params: Params, progress: Progress) -> ReportDocument:
         lineage = self._lineage(params)
-        nodes, edges = from_elements(lineage.elements, center=lineage.center)
+        nodes, edges = from_elements(lineage_elements(lineage), center=lineage.center)
         dataset = dataset_get_by_key(key=lineage.center)
         title = dataset.qualified_name if dataset else lineage.center
         by_key = {n.key: n for n in nodes}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
@@ -10,13 +12,13 @@ class AppendOnlyError(Exception):
     """An attempt to change or remove a register entry."""
 
 
-class ReportEntryQuerySet(models.QuerySet):
+class ReportEntryQuerySet(models.QuerySet["ReportEntry"]):
     """Bulk updates and deletes would bypass the model's refusal: refuse them too."""
 
-    def update(self, **kwargs):
+    def update(self, **kwargs: Any) -> int:
         raise AppendOnlyError("The evidence register is append-only: entries cannot be updated.")
 
-    def delete(self):
+    def delete(self) -> tuple[int, dict[str, int]]:
         raise AppendOnlyError("The evidence register is append-only: entries cannot be deleted.")
 
 
@@ -59,13 +61,13 @@ class ReportEntry(models.Model):
     def __str__(self) -> str:
         return f"{self.report_id} {self.kind}.{self.format}"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise AppendOnlyError(f"Register entry {self.report_id} is append-only.")
         kwargs["force_insert"] = True
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise AppendOnlyError(f"Register entry {self.report_id} is append-only.")
 
     @property

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 from xml.sax.saxutils import escape
 
 CLASSIFICATION_COLOURS = {
@@ -178,7 +179,8 @@ def _node(node: SvgNode, x: int, y: int) -> str:
 
 def _edge(edge: SvgEdge, position: dict[str, tuple[int, int]]) -> str:
     (x1, y1), (x2, y2) = position[edge.source], position[edge.target]
-    start, end = (x1 + NODE_W, y1 + NODE_H / 2), (x2, y2 + NODE_H / 2)
+    start: tuple[float, float] = (x1 + NODE_W, y1 + NODE_H / 2)
+    end: tuple[float, float] = (x2, y2 + NODE_H / 2)
     if x2 <= x1:  # a back edge (a cycle): leave from below and come round
         start, end = (x1 + NODE_W / 2, y1 + NODE_H), (x2 + NODE_W / 2, y2 + NODE_H)
     kind = edge_style(edge.masking)
@@ -235,7 +237,7 @@ def _clip(text: str, limit: int) -> str:
 
 
 def from_elements(
-    elements: Sequence[dict], *, center: str = ""
+    elements: Sequence[dict[str, Any]], *, center: str = ""
 ) -> tuple[list[SvgNode], list[SvgEdge]]:
     """Nodes and edges from the lineage page's cytoscape elements (dataset level)."""
     nodes, edges = [], []

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 # (dotted key in the file, environment variable, is it a secret?)
@@ -39,7 +40,7 @@ class Disagreement:
         )
 
 
-def apply_environment(config: dict, environ: dict[str, str]) -> list[Disagreement]:
+def apply_environment(config: dict[str, Any], environ: dict[str, str]) -> list[Disagreement]:
     """Write the environment's value into ``config`` where it is set; list the disagreements."""
     found = []
     for dotted, variable, secret in CONNECTIONS:

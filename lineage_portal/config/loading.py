@@ -41,7 +41,9 @@ def interpolate(text: str, environ: dict[str, str]) -> str:
     return _VAR.sub(replace, text)
 
 
-def load_config(path: str | os.PathLike[str], *, environ: dict[str, str] | None = None) -> dict:
+def load_config(
+    path: str | os.PathLike[str], *, environ: dict[str, str] | None = None
+) -> dict[str, Any]:
     """Read, interpolate and validate the file; a missing default file means all defaults."""
     environ = dict(os.environ) if environ is None else environ
     file = Path(path)
@@ -67,7 +69,7 @@ def _interpolate_values(value: Any, environ: dict[str, str]) -> Any:
     return value
 
 
-def validate_config(raw: Any) -> dict:
+def validate_config(raw: Any) -> dict[str, Any]:
     """Fold aliases, merge ``raw`` over the defaults, and check every value by its key."""
     if not isinstance(raw, dict):
         raise ConfigError("the top level must be a mapping of sections")
@@ -86,7 +88,7 @@ def validate_config(raw: Any) -> dict:
     return config
 
 
-def _as_written(message: str, raw: dict) -> str:
+def _as_written(message: str, raw: dict[str, Any]) -> str:
     """Name a key the way the file spelled it: ``graph.backend (graph.type)``."""
     for (section, old), new in ALIASES.items():
         if isinstance(raw.get(section), dict) and old in raw[section]:
@@ -95,7 +97,7 @@ def _as_written(message: str, raw: dict) -> str:
 
 
 # --- older spellings ------------------------------------------------------------------
-def _canonical(raw: dict) -> dict:
+def _canonical(raw: dict[str, Any]) -> dict[str, Any]:
     """The same configuration with older key names and shapes in their template form."""
     raw = copy.deepcopy(raw)
     for (section, old), new in ALIASES.items():
@@ -118,7 +120,7 @@ def _canonical(raw: dict) -> dict:
     return raw
 
 
-def _fold_alert_email(monitoring: dict) -> None:
+def _fold_alert_email(monitoring: dict[str, Any]) -> None:
     """``monitoring.alert_email`` (comma-separated) is the older spelling of ``email.to``."""
     value = monitoring.pop("alert_email")
     if not isinstance(value, str | type(None)):
@@ -134,7 +136,7 @@ def _fold_alert_email(monitoring: dict) -> None:
     email.setdefault("to", addresses)
 
 
-def _default_risk_tags(compliance: dict, given: dict) -> None:
+def _default_risk_tags(compliance: dict[str, Any], given: dict[str, Any]) -> None:
     """Risk keys the file names no tags for keep their default tags (when the key exists)."""
     defaults = DEFAULTS["compliance"]["risk_tags"]
     kept = {k: list(v) for k, v in defaults.items() if k in compliance["risk_thresholds"]}
@@ -142,7 +144,9 @@ def _default_risk_tags(compliance: dict, given: dict) -> None:
 
 
 # --- merge ---------------------------------------------------------------------------
-def _merge(defaults: dict, given: dict, *, path: tuple[str, ...]) -> dict:
+def _merge(
+    defaults: dict[str, Any], given: dict[str, Any], *, path: tuple[str, ...]
+) -> dict[str, Any]:
     result = copy.deepcopy(defaults)
     for key, value in given.items():
         dotted = ".".join((*path, str(key)))
@@ -193,14 +197,14 @@ def _one_of(dotted: str, value: str, allowed: tuple[str, ...]) -> str:
     return value
 
 
-def _strings(dotted: str, values: list) -> list[str]:
+def _strings(dotted: str, values: list[Any]) -> list[str]:
     for index, item in enumerate(values):
         if not isinstance(item, str) or not item.strip():
             raise ConfigError(f"{dotted}[{index}]: expected a non-empty string, got {item!r}")
     return [item.strip() for item in values]
 
 
-def _check_telemetry(telemetry: dict) -> None:
+def _check_telemetry(telemetry: dict[str, Any]) -> None:
     telemetry["provider"] = _one_of(
         "telemetry.provider", telemetry["provider"].lower(), schema.PROVIDERS
     )
@@ -228,7 +232,7 @@ def _check_telemetry(telemetry: dict) -> None:
     )
 
 
-def _check_graph(graph: dict) -> None:
+def _check_graph(graph: dict[str, Any]) -> None:
     graph["type"] = _one_of("graph.type", graph["type"].lower(), schema.GRAPH_TYPES)
     uri = graph["uri"].strip()
     if uri and uri.split("://", 1)[0] not in {"bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s"}:
@@ -250,7 +254,7 @@ def _check_graph(graph: dict) -> None:
     graph["indexes"] = [name.lower() for name in names]
 
 
-def _check_compliance(compliance: dict) -> None:
+def _check_compliance(compliance: dict[str, Any]) -> None:
     db = compliance["classification_db"].strip()
     if db and db.split(":", 1)[0] not in {"sqlite", "postgres", "postgresql", "pgsql"}:
         raise ConfigError(
@@ -278,7 +282,7 @@ def _check_compliance(compliance: dict) -> None:
         compliance["risk_tags"][name] = slugs
 
 
-def _check_monitoring(monitoring: dict) -> None:
+def _check_monitoring(monitoring: dict[str, Any]) -> None:
     kinds = []
     for index, kind in enumerate(_strings("monitoring.alert_on", monitoring["alert_on"])):
         kind = schema.ALERT_KIND_ALIASES.get(kind.lower(), kind.lower())

@@ -11,6 +11,7 @@ import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -130,7 +131,7 @@ class Engine:
     reports: Reports
 
 
-def build_engine(config: dict) -> Engine:
+def build_engine(config: dict[str, Any]) -> Engine:
     """Frozen dataclasses from a validated configuration mapping."""
     t, g, c, m, r = (
         config[s] for s in ("telemetry", "graph", "compliance", "monitoring", "reports")

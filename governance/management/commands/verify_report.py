@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from governance.reports.register import report_file_verify
 
@@ -15,10 +16,10 @@ class Command(BaseCommand):
         "Prints the entry it is; exits 1 when it matches none (a changed or foreign file)."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", help="the report file to check")
 
-    def handle(self, *args, file: str, **options):
+    def handle(self, *args: Any, file: str, **options: Any) -> None:
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"{file}: no such file", returncode=2)
