@@ -6,12 +6,12 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Case, F, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from graph.models import Column, Dataset
+from lineage_portal.config import engine
 
 from .models import (
     DUE_SOON_DAYS,
@@ -128,7 +128,7 @@ def review_list(
 
 def steward_gap_list() -> QuerySet[AssetGovernance]:
     """Non-public classified assets with no active steward (empty without enforcement)."""
-    if not settings.LINEAGE_CONFIG.get("compliance", {}).get("steward_enforcement", True):
+    if not engine().compliance.steward_enforcement:
         return AssetGovernance.objects.none()
     regulated = [level for level in Classification.values if level != Classification.PUBLIC]
     queryset = AssetGovernance.objects.filter(classification__in=regulated).filter(

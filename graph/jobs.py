@@ -7,13 +7,13 @@ This module sits above ``graph.tasks`` and ``graph.ingestion``; neither imports 
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import transaction
 
 from graph.ingestion.windows import backfill, sync_windows
 from graph.models import Backfill, IngestionRun, Source
 from graph.sources import PULLED_KINDS
 from graph.tasks import enqueue_windows
+from lineage_portal.config import engine
 
 UNFINISHED = (IngestionRun.Status.QUEUED, IngestionRun.Status.RUNNING)
 
@@ -44,7 +44,7 @@ def backfill_start(
     Windows are ``telemetry.window_hours`` long unless ``window_hours`` says otherwise.
     """
     _ensure_startable(source)
-    window_hours = window_hours or settings.LINEAGE_CONFIG["telemetry"]["window_hours"]
+    window_hours = window_hours or engine().telemetry.window_hours
     with transaction.atomic():
         unfinished = IngestionRun.objects.filter(
             source=source, backfill__isnull=False, status__in=UNFINISHED

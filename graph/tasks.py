@@ -10,12 +10,13 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
-from django.conf import settings
 from django.db import transaction
 
 from graph import ingestion
 from graph.models import IngestionRun, Source
+from graph.signals import announce_window_failed
 from graph.sources import PULLED_KINDS
+from lineage_portal.config import engine
 
 logger = logging.getLogger(__name__)
 
@@ -31,12 +32,13 @@ def ingest_window_task(self, run_id: int) -> str:
     try:
         ingestion.run_execute(run=run, store=get_store())
     except Exception as exc:
-        retry = settings.LINEAGE_CONFIG["telemetry"]["retry"]
-        if self.request.retries + 1 >= retry["attempts"]:
+        retry = engine().telemetry.retry
+        if self.request.retries + 1 >= retry.attempts:
+            announce_window_failed(run)
             raise
-        countdown = retry["backoff_seconds"] * 2**self.request.retries
+        countdown = retry.backoff_seconds * 2**self.request.retries
         logger.warning("run %s failed (%s); retrying in %ss", run_id, exc, countdown)
-        raise self.retry(exc=exc, countdown=countdown, max_retries=retry["attempts"] - 1) from exc
+        raise self.retry(exc=exc, countdown=countdown, max_retries=retry.attempts - 1) from exc
     return run.status
 
 
@@ -44,7 +46,7 @@ def ingest_window_task(self, run_id: int) -> str:
 def backfill_task(source_id: int, days: int) -> int:
     """Split the last ``days`` days of a source into windows; one task per window."""
     source = Source.objects.get(pk=source_id)
-    window_hours = settings.LINEAGE_CONFIG["telemetry"]["window_hours"]
+    window_hours = engine().telemetry.window_hours
     with transaction.atomic():
         job = ingestion.backfill(source=source, days=days, window_hours=window_hours)
         return enqueue_windows(job.runs.filter(status=IngestionRun.Status.QUEUED))

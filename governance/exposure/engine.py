@@ -11,11 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.conf import settings
-
 from graph.keys import ColumnKey, DatasetKey, is_column_key
 from graph.models import Column
 from graph.store.base import MAX_DEPTH, Edge, GraphStore
+from lineage_portal.config import engine
 
 from .policy import (
     Carry,
@@ -104,7 +103,7 @@ class Computed:
 
 def max_depth(depth: int | None = None) -> int:
     """The walk's depth: ``graph.max_depth`` unless given, within the store's bound."""
-    return min(depth or settings.LINEAGE_CONFIG["graph"]["max_depth"], MAX_DEPTH)
+    return min(depth or engine().graph.max_depth, MAX_DEPTH)
 
 
 def exposure_compute(

@@ -24,48 +24,40 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from enum import Enum
 
-from django.conf import settings
 from django.db.models import Q
 
 from graph.keys import ColumnKey, is_column_key
 from graph.masking import INDIRECT
 from graph.models import Column
 from graph.store.base import Edge
+from lineage_portal.config import engine
 
 from ..models import AssetGovernance, TagSuggestion, classification_rank
 
 SENSITIVE_RANK = classification_rank("confidential")
 PII_EXPOSURE, FINANCIAL_DATA, PUBLIC_DATA = "pii_exposure", "financial_data", "public_data"
-DEFAULT_RISK_TAGS = {
-    PII_EXPOSURE: ("pii", "gdpr", "ccpa", "hipaa", "phi"),
-    FINANCIAL_DATA: ("financial", "sox", "pci"),
-    PUBLIC_DATA: (),
-}
-DEFAULT_RISK_LEVELS = {PII_EXPOSURE: "HIGH", FINANCIAL_DATA: "MEDIUM", PUBLIC_DATA: "LOW"}
 RISK_ORDER = ("HIGH", "MEDIUM", "LOW")
 WAREHOUSE_POLICIES = "snowflake:POLICY_REFERENCES"
 
 
 def risk_tags() -> dict[str, tuple[str, ...]]:
     """Risk key → the tags that put a source under it (``compliance.risk_tags``)."""
-    configured = settings.LINEAGE_CONFIG["compliance"].get("risk_tags") or {}
-    return {**DEFAULT_RISK_TAGS, **{k: tuple(v) for k, v in configured.items()}}
+    return dict(engine().compliance.risk_tags)
 
 
 def risk_levels() -> dict[str, str]:
     """Risk key → HIGH/MEDIUM/LOW (``compliance.risk_thresholds``, formerly ``risk_levels``)."""
-    compliance = settings.LINEAGE_CONFIG["compliance"]
-    configured = compliance.get("risk_thresholds") or compliance.get("risk_levels") or {}
-    return {**DEFAULT_RISK_LEVELS, **{k: str(v).upper() for k, v in configured.items()}}
+    return dict(engine().compliance.risk_thresholds)
 
 
 def risk_of(tags: Iterable[str]) -> tuple[str, str]:
-    """(risk key, risk level) of a source with these tags: the gravest key any tag has."""
-    tags = set(tags)
-    levels = risk_levels()
-    keys = [key for key, members in risk_tags().items() if tags & set(members)] or [PUBLIC_DATA]
-    key = min(keys, key=lambda k: RISK_ORDER.index(levels.get(k, "LOW")))
-    return key, levels.get(key, "LOW")
+    """(risk key, risk level) of a source with these tags: the gravest key any tag has.
+
+    Tags under no key fall to the catch-all key (the one listed without tags).
+    """
+    compliance = engine().compliance
+    key = compliance.risk_key(tags) or PUBLIC_DATA
+    return key, compliance.risk_thresholds.get(key, "LOW")
 
 
 @dataclass(frozen=True)

@@ -125,9 +125,11 @@ def findings_record(drafts: Iterable[Draft], *, governance: Governance) -> Count
         [*_EVIDENCE, "tag_list", "last_detected", "state", "resolved_at", "resolution"],
         batch_size=200,
     )
-    for finding in Finding.objects.bulk_create(created, batch_size=200):
+    opened = Finding.objects.bulk_create(created, batch_size=200)
+    for finding in opened:
         _audit(finding, "finding.open", {}, _summary(finding), "detected by the exposure scan")
         changes["opened"] += 1
+    _alert(opened)
     gone = Finding.objects.filter(state__in=UNRESOLVED).exclude(identity__in=list(drafts))
     for finding in gone:
         finding.resolution = _why_gone(finding, governance)
@@ -136,6 +138,13 @@ def findings_record(drafts: Iterable[Draft], *, governance: Governance) -> Count
         finding.save(update_fields=["state", "resolution", "resolved_at"])
         changes["resolved"] += 1
     return changes
+
+
+def _alert(opened: list[Finding]) -> None:
+    """One alert per newly opened finding (``monitoring.alert_on``), sent once this commits."""
+    from ..alerts.findings import findings_alert
+
+    findings_alert(opened)
 
 
 def _new(draft: Draft, now) -> Finding:

@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from graph.keys import is_column_key, normalize_key
 from graph.models import Column, Dataset
+from lineage_portal.config import engine
 
 from ..audit import audit_event_append
 from ..errors import StaleAssetError
@@ -39,7 +39,7 @@ AssetLike = AssetGovernance | Dataset | Column
 
 def review_cycle_days() -> int:
     """Days between reviews, from ``compliance.review_cycle_days`` (default 90)."""
-    return int(settings.LINEAGE_CONFIG.get("compliance", {}).get("review_cycle_days", 90))
+    return engine().compliance.review_cycle_days
 
 
 def asset_governance_get_or_create(

@@ -10,9 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from django.conf import settings
-
 from graph.sources.base import QueryRecord
+from lineage_portal.config import engine
 
 TEMP_DDL = re.compile(
     r"^\s*create\s+(?:or\s+replace\s+)?(?:local\s+|global\s+)?(?:temp|temporary|volatile)\s+"
@@ -32,12 +31,12 @@ class QueryFilter:
 
     @classmethod
     def from_config(cls) -> QueryFilter:
-        conf = settings.LINEAGE_CONFIG["telemetry"]["query_filters"]
+        conf = engine().telemetry.query_filters
         return cls(
-            include_types=tuple(t.upper() for t in conf["include_types"]),
-            exclude_temporary=conf["exclude_temporary"],
-            exclude_users=frozenset(u.upper() for u in conf["exclude_users"]),
-            successful_only=conf["successful_only"],
+            include_types=tuple(t.upper() for t in conf.include_types),
+            exclude_temporary=conf.exclude_temporary,
+            exclude_users=frozenset(u.upper() for u in conf.exclude_users),
+            successful_only=conf.successful_only,
         )
 
     def ignores_user(self, record: QueryRecord) -> bool:

@@ -12,14 +12,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from graph.models import Backfill, IngestionRun, Source
+from graph.signals import announce_window_failed
 from graph.sources import source_for
 from graph.sources.base import LineageSource
 from graph.store.base import GraphStore
+from lineage_portal.config import engine
 
 from .window import Progress, run_execute
 
@@ -66,7 +67,7 @@ def backfill(
 
 def sync_windows(*, source: Source, now: datetime | None = None) -> list[IngestionRun]:
     """Queued runs from the watermark (or the end of pending ones) up to now minus latency."""
-    hours = settings.LINEAGE_CONFIG["telemetry"]["window_hours"]
+    hours = engine().telemetry.window_hours
     end = ((now or timezone.now()) - source_for(source).latency).replace(second=0, microsecond=0)
     pending = (
         source.runs.filter(
@@ -115,6 +116,7 @@ def run_windows(
             except Exception:  # noqa: BLE001 - recorded on the run; the next window goes on
                 logger.exception("window %s..%s failed", run.window_start, run.window_end)
                 failed.append(run)
+                announce_window_failed(run)
             done.append(run)
             rows += run.rows_read
             if progress:

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -18,9 +17,10 @@ from graph.elements import chain_catalogs, registered_catalog
 from graph.models import Column, Dataset
 from graph.store import get_store
 from graph.store.base import MAX_DEPTH, Direction, Level, Node, Subgraph
+from lineage_portal.config import engine
 
 # The config's graph.max_depth bounds what pages and the API draw: deeper is unreadable.
-LINEAGE_MAX_DEPTH = min(settings.LINEAGE_CONFIG["graph"]["max_depth"], MAX_DEPTH)
+LINEAGE_MAX_DEPTH = min(engine().graph.max_depth, MAX_DEPTH)
 
 
 class LineageNotFound(LookupError):

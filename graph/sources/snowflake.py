@@ -21,6 +21,8 @@ from typing import Any
 import snowflake.connector
 from django.conf import settings
 
+from lineage_portal.config import engine
+
 from . import snowflake_access as access
 from .base import (
     AccessedColumn,
@@ -146,8 +148,7 @@ class SnowflakeSource(LineageSource):
         A type matches itself and its ``_``-suffixed variants (ALTER: ALTER_TABLE_ADD_COLUMN),
         as the pipeline's filter does; by default the types of ``telemetry.query_filters``.
         """
-        config = settings.LINEAGE_CONFIG["telemetry"]["query_filters"]
-        types = [t.upper() for t in query_types or config["include_types"]]
+        types = [t.upper() for t in query_types or engine().telemetry.query_filters.include_types]
         where = " OR ".join(["(QUERY_TYPE = %s OR STARTSWITH(QUERY_TYPE, %s))"] * len(types))
         params = [window_start, window_end]
         for query_type in types:

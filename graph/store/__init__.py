@@ -1,10 +1,16 @@
-"""Chooses the graph store backend from settings: Neo4j when NEO4J_URI is set, else embedded."""
+"""Chooses the graph store backend: ``graph.type`` (auto: Neo4j when a URI is set, else embedded).
+
+The URI and credentials are ``NEO4J_URI``/``NEO4J_AUTH`` when the environment sets them,
+else ``graph.uri``/``graph.credentials`` from the configuration file.
+"""
 
 from __future__ import annotations
 
 import threading
 
 from django.conf import settings
+
+from lineage_portal.config import engine
 
 from .base import GraphStore
 
@@ -15,7 +21,7 @@ _store: GraphStore | None = None
 def build_store(*, uri: str | None = None, auth: str | None = None) -> GraphStore:
     """A new store for the given (or configured) connection; callers own its lifetime."""
     uri = settings.NEO4J_URI if uri is None else uri
-    backend = settings.LINEAGE_CONFIG["graph"]["backend"]
+    backend = engine().graph.type
     if backend == "embedded" or (backend == "auto" and not uri):
         from .embedded import EmbeddedStore
 
@@ -26,6 +32,7 @@ def build_store(*, uri: str | None = None, auth: str | None = None) -> GraphStor
         uri=uri,
         auth=settings.NEO4J_AUTH if auth is None else auth,
         database=settings.NEO4J_DATABASE,
+        indexes=engine().graph.indexes,
     )
 
 

@@ -8,7 +8,6 @@ Without a Celery broker the tasks run inside the POST, so it returns when they a
 from __future__ import annotations
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -16,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from lineage_portal.access import can_administer, ensure_can_administer
+from lineage_portal.config import engine
 
 from .. import jobs, selectors
 from ..ingestion.completeness import run_completeness
@@ -46,8 +46,8 @@ def ingestion_run_list(request: HttpRequest) -> HttpResponse:
         "overview": overview,
         "page": page,
         "can_start_jobs": can_administer(request.user),
-        "backfill_days": settings.LINEAGE_CONFIG["telemetry"]["backfill_days"],
-        "sync_minutes": settings.LINEAGE_CONFIG["telemetry"]["scan_interval_minutes"],
+        "backfill_days": engine().telemetry.backfill_days,
+        "sync_minutes": engine().telemetry.scan_interval_minutes,
         "max_backfill_days": MAX_BACKFILL_DAYS,
     }
     return render(request, "graph/ingestion_run_list.html", context)

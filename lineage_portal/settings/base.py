@@ -5,9 +5,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
-from lineage_portal.config import ConfigError, load_config
+from lineage_portal.config import ConfigError, apply_environment, load_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -45,8 +46,11 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "axes",
     "csp",
+    "lineage_portal",
     "graph",
     "governance",
+    "governance.alerts",
+    "governance.reports",
 ]
 
 MIDDLEWARE = [
@@ -88,8 +92,26 @@ TEMPLATES = [
 ]
 
 
+# --- Lineage engine config (lineage-engine.config.yaml) ------------------------
+# Read first: it names connections (graph.uri, compliance.classification_db …) that the
+# settings below use when the environment does not set them. Where both do, the
+# environment wins and LINEAGE_CONFIG_DISAGREEMENTS keeps the difference for
+# `manage.py check` (lineage_portal.checks). Code reads it through
+# lineage_portal.config.engine(), never this dict.
+LINEAGE_CONFIG_PATH = _setting(
+    "LINEAGE_CONFIG", env.str, default=str(BASE_DIR / "lineage-engine.config.yaml")
+)
+try:
+    LINEAGE_CONFIG = load_config(LINEAGE_CONFIG_PATH, environ=dict(env.ENVIRON))
+except ConfigError as exc:
+    raise ImproperlyConfigured(f"Setting LINEAGE_CONFIG ({LINEAGE_CONFIG_PATH}): {exc}") from exc
+LINEAGE_CONFIG_DISAGREEMENTS = apply_environment(LINEAGE_CONFIG, dict(env.ENVIRON))
+
+
 def _database_url() -> dict:
-    url = _setting("DATABASE_URL", env.str, default=f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}")
+    # DATABASE_URL wins over compliance.classification_db (already applied above).
+    default = f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}"
+    url = LINEAGE_CONFIG["compliance"]["classification_db"] or default
     scheme = url.split(":", 1)[0]
     if scheme not in {"sqlite", "postgres", "postgresql", "pgsql"}:
         raise ImproperlyConfigured(
@@ -216,8 +238,9 @@ def refuse_public_keys(*, debug: bool, secret_key: str, audit_key: str) -> None:
 CSV_IMPORT_DIR = _setting("CSV_IMPORT_DIR", env.str, default=str(BASE_DIR / "var" / "imports"))
 
 # --- Graph store -------------------------------------------------------------
-NEO4J_URI = _setting("NEO4J_URI", env.str, default="")
-NEO4J_AUTH = _setting("NEO4J_AUTH", env.str, default="none")
+# NEO4J_URI / NEO4J_AUTH win over graph.uri / graph.credentials (applied above).
+NEO4J_URI = LINEAGE_CONFIG["graph"]["uri"]
+NEO4J_AUTH = LINEAGE_CONFIG["graph"]["credentials"] or "none"
 NEO4J_DATABASE = _setting("NEO4J_DATABASE", env.str, default="neo4j")
 _NEO4J_SCHEMES = {"bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc"}
 if NEO4J_URI and NEO4J_URI.split("://", 1)[0] not in _NEO4J_SCHEMES:
@@ -240,21 +263,20 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 
-# --- Lineage engine config (the seed's YAML) ---------------------------------
-LINEAGE_CONFIG_PATH = _setting(
-    "LINEAGE_CONFIG", env.str, default=str(BASE_DIR / "lineage-engine.config.yaml")
-)
-try:
-    LINEAGE_CONFIG = load_config(LINEAGE_CONFIG_PATH, environ=dict(env.ENVIRON))
-except ConfigError as exc:
-    raise ImproperlyConfigured(f"Setting LINEAGE_CONFIG ({LINEAGE_CONFIG_PATH}): {exc}") from exc
+# --- E-mail (alerts) ----------------------------------------------------------------
+# SMTP comes from the environment (EMAIL_URL, e.g. smtp+tls://user:pass@mail:587);
+# recipients and the sender are monitoring.email in the configuration file.
+vars().update(_setting("EMAIL_URL", env.email_url, default="smtp://localhost:25"))
+DEFAULT_FROM_EMAIL = LINEAGE_CONFIG["monitoring"]["email"]["from"]
+EMAIL_TIMEOUT = 10
 
 # --- Snowflake (secrets stay in the environment) -----------------------------
 SNOWFLAKE = {
     "account": _setting("SNOWFLAKE_ACCOUNT", env.str, default=""),
     "user": _setting("SNOWFLAKE_USER", env.str, default=""),
     "password": _setting("SNOWFLAKE_PASSWORD", env.str, default=""),
-    "role": _setting("SNOWFLAKE_ROLE", env.str, default="LINEAGE_OBSERVER"),
+    # SNOWFLAKE_ROLE wins over telemetry.role (applied above).
+    "role": LINEAGE_CONFIG["telemetry"]["role"],
     "warehouse": _setting("SNOWFLAKE_WAREHOUSE", env.str, default=""),
     # Set only for the local emulator (fakesnow server) or a private endpoint.
     "host": _setting("SNOWFLAKE_HOST", env.str, default=""),
@@ -306,7 +328,8 @@ LOGGING = {
 
 # Incremental sync on Celery beat, every `telemetry.scan_interval_minutes`.
 # The audit chain is verified from its last checkpoint and anchored every
-# AUDIT_CHECKPOINT_MINUTES, and recomputed in full once a day.
+# AUDIT_CHECKPOINT_MINUTES, and recomputed in full once a day; the alerts' daily digest
+# at `monitoring.digest_hour` (UTC).
 CELERY_BEAT_SCHEDULE = {
     "incremental-sync": {
         "task": "graph.tasks.incremental_sync_task",
@@ -319,5 +342,9 @@ CELERY_BEAT_SCHEDULE = {
     "audit-full-verification": {
         "task": "governance.tasks.audit_full_verification_task",
         "schedule": 24 * 3600.0,
+    },
+    "alerts-digest": {
+        "task": "governance.alerts.tasks.alert_digest_task",
+        "schedule": crontab(hour=LINEAGE_CONFIG["monitoring"]["digest_hour"], minute=0),
     },
 }

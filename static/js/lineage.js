@@ -750,6 +750,19 @@
     });
   });
 
+  // The PDF report follows what is drawn now: the centre and the controls' current values.
+  document.querySelectorAll("[data-pdf-export]").forEach(function (link) {
+    link.addEventListener("click", function () {
+      var url = new URL(link.href, window.location.href);
+      url.searchParams.set("dataset", state.center);
+      ["depth", "direction", "as_of"].forEach(function (name) {
+        if (state.query[name]) url.searchParams.set(name, state.query[name]);
+        else url.searchParams.delete(name);
+      });
+      link.href = url.toString();
+    });
+  });
+
   if (controls) {
     // With JavaScript the controls apply at once; without it the form submits as a GET.
     controls.addEventListener("change", function (event) {

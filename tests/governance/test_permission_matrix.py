@@ -53,6 +53,8 @@ NOT_JUDGED_API = cells(403, None, None, None, None)
 # A method the route does not accept.
 PAGE_405 = cells(302, 405, 405, 405, 405)
 API_405 = cells(403, 405, 405, 405, 405)
+EXPORTERS = cells(302, 403, 403, 200, 200)  # auditors and admins
+EXPORTERS_404 = cells(302, 403, 403, 404, 404)  # past the gate, nothing there
 # Writes.
 ASSET_PAGE = cells(302, 302, 403, 403, 302)  # the asset's steward and admins; back to the page
 ASSET_API = cells(403, 200, 403, 403, 200)
@@ -273,6 +275,27 @@ RULES: dict[str, Rule] = {
         took_effect=lambda d: CsvImport.objects.get(pk=d.csv_import.pk).state == "applying",
         applies_to=frozenset({"owner", "admin"}),
     ),
+    # --- reports (auditors and admins) and alerts (admins) ----------------------------------
+    "reports/": Rule(read=EXPORTERS, write=PAGE_405, url=lambda d: "/reports/"),
+    "reports/<slug:kind>.<fmt:fmt>": Rule(
+        read=EXPORTERS, write=PAGE_405, url=lambda d: "/reports/steward_gaps.csv"
+    ),
+    "reports/verify/": Rule(  # an empty upload: the form says what is missing
+        read=PAGE_405, write=cells(302, 403, 403, 400, 400), url=lambda d: "/reports/verify/"
+    ),
+    "reports/<int:seq>/download": Rule(
+        read=EXPORTERS_404, write=PAGE_405, url=lambda d: "/reports/999999/download"
+    ),
+    "reports/jobs/<int:pk>/": Rule(
+        read=EXPORTERS_404, write=PAGE_405, url=lambda d: "/reports/jobs/999999/"
+    ),
+    "reports/jobs/<int:pk>/progress": Rule(
+        read=EXPORTERS_404, write=PAGE_405, url=lambda d: "/reports/jobs/999999/progress"
+    ),
+    "exposure/report.<fmt:fmt>": Rule(
+        read=EXPORTERS, write=PAGE_405, url=lambda d: "/exposure/report.csv"
+    ),
+    "alerts/": Rule(read=cells(302, 403, 403, 403, 200), write=PAGE_405, url=lambda d: "/alerts/"),
     # --- governance API -----------------------------------------------------------------
     "api/v1/governance/datasets/": _api(url=lambda d: "/api/v1/governance/datasets/"),
     "api/v1/governance/datasets/<int:pk>/": _api(

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from graph import ingestion
 from graph.ingestion.completeness import runs_completeness
 from graph.models import IngestionRun, Source
 from graph.sources import PULLED_KINDS
+from lineage_portal.config import engine
 
 
 class Command(BaseCommand):
@@ -26,7 +26,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--window-hours",
             type=int,
-            default=settings.LINEAGE_CONFIG["telemetry"]["window_hours"],
+            default=engine().telemetry.window_hours,
             help="hours per backfill window (default: telemetry.window_hours)",
         )
 
@@ -42,7 +42,7 @@ class Command(BaseCommand):
         if backfill_days is not None and backfill_days <= 0:
             raise CommandError("--backfill-days must be a positive number of days")
         if backfill_days is None and not sync and found.watermark is None:
-            backfill_days = settings.LINEAGE_CONFIG["telemetry"]["backfill_days"]
+            backfill_days = engine().telemetry.backfill_days
         store = get_store()
         store.ensure_schema()
         if backfill_days:

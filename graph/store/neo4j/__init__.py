@@ -86,15 +86,23 @@ class Neo4jStore(Neo4jGrants, NeighbourhoodFromParts, GraphStore):
     name = "neo4j"
 
     def __init__(
-        self, *, uri: str, auth: str = "none", database: str = "neo4j", retry_seconds: float = 30.0
+        self,
+        *,
+        uri: str,
+        auth: str = "none",
+        database: str = "neo4j",
+        retry_seconds: float = 30.0,
+        indexes: Iterable[str] | None = None,
     ) -> None:
         """A store on ``uri``; the driver connects lazily, on the first query.
 
         ``retry_seconds`` bounds how long the driver retries a transaction that failed
         transiently (server unreachable, leader switch, deadlock) before giving up.
+        ``indexes`` names the optional indexes to create (``graph.indexes``; all by default).
         """
         self._uri = uri
         self._database = database
+        self._indexes = frozenset(cypher.SCHEMA_NAMES if indexes is None else indexes)
         if uri.partition("://")[0] not in BOLT_SCHEMES:
             raise StoreError(f"Neo4j store: {uri!r} must start with bolt:// or neo4j://")
         try:
@@ -137,10 +145,17 @@ class Neo4jStore(Neo4jGrants, NeighbourhoodFromParts, GraphStore):
 
     # --- lifecycle -----------------------------------------------------------------
     def apply_schema(self) -> list[str]:
-        """Create the constraints and indexes; one line per item saying what happened."""
+        """Create the constraints and indexes; one line per item saying what happened.
+
+        The key constraints are always created (MERGE needs them); an optional index not
+        named in ``indexes`` is left out, and the line says so.
+        """
         done = []
         with self._translated():
-            for kind, name, statement in cypher.SCHEMA:
+            for kind, name, config_name, statement in cypher.SCHEMA:
+                if config_name not in self._indexes and config_name not in cypher.REQUIRED_SCHEMA:
+                    done.append(f"skipped {kind} {name} (not in graph.indexes)")
+                    continue
                 summary = self._driver.execute_query(statement, database_=self._database).summary
                 added = summary.counters.constraints_added + summary.counters.indexes_added
                 done.append(f"{'created' if added else 'exists '} {kind} {name}")

@@ -12,45 +12,56 @@ from ..base import check_depth
 LABELS = {"dataset": "Dataset", "column": "Column"}
 ANY_NODE = "Dataset|Column"
 
+# (kind, name in Neo4j, name in ``graph.indexes``, statement). The key constraints are what
+# MERGE relies on for one node per key, so they are created whatever the config lists.
 SCHEMA = (
     (
         "constraint",
         "lineage_dataset_key",
+        "dataset_key",
         "CREATE CONSTRAINT lineage_dataset_key IF NOT EXISTS "
         "FOR (d:Dataset) REQUIRE d.key IS UNIQUE",
     ),
     (
         "constraint",
         "lineage_column_key",
+        "column_key",
         "CREATE CONSTRAINT lineage_column_key IF NOT EXISTS FOR (c:Column) REQUIRE c.key IS UNIQUE",
     ),
     (
         "constraint",
         "lineage_principal_name",
+        "principal_name",
         "CREATE CONSTRAINT lineage_principal_name IF NOT EXISTS "
         "FOR (p:Principal) REQUIRE p.name IS UNIQUE",
     ),
     (
         "constraint",
         "lineage_alias_key",
+        "alias_key",
         "CREATE CONSTRAINT lineage_alias_key IF NOT EXISTS FOR (a:Alias) REQUIRE a.key IS UNIQUE",
     ),
     (
         "index",
         "lineage_dataset_object_id",
+        "dataset_object_id",
         "CREATE INDEX lineage_dataset_object_id IF NOT EXISTS FOR (d:Dataset) ON (d.object_id)",
     ),
     (
         "index",
         "lineage_column_dataset_key",
+        "column_dataset_key",
         "CREATE INDEX lineage_column_dataset_key IF NOT EXISTS FOR (c:Column) ON (c.dataset_key)",
     ),
     (
         "index",
         "lineage_alias_target",
+        "alias_target",
         "CREATE INDEX lineage_alias_target IF NOT EXISTS FOR (a:Alias) ON (a.target)",
     ),
 )
+SCHEMA_NAMES = tuple(item[2] for item in SCHEMA)
+REQUIRED_SCHEMA = frozenset(item[2] for item in SCHEMA if item[0] == "constraint")
 
 CLEAR_SOME = (
     "MATCH (n) WHERE n:Dataset OR n:Column OR n:Principal OR n:Alias "
