@@ -19,7 +19,7 @@ from django.utils import timezone
 from graph.keys import key_name
 from graph.store.base import GraphStore
 
-from ..audit import audit_event_append
+from ..audit import AuditEntry, audit_events_append
 from ..models import ExposureScan, Finding, RegulatoryTag, TagSuggestion, classification_rank
 from ..services import asset_governance_get_or_create
 from .drafts import Draft, backfill_drafts, exposure_drafts, gap_drafts
@@ -101,7 +101,7 @@ def findings_record(drafts: Iterable[Draft], *, governance: Governance) -> Count
     drafts = {d.identity: d for d in drafts}
     stored = {f.identity: f for f in Finding.objects.filter(identity__in=list(drafts))}
     changes: Counter = Counter()
-    updated, created = [], []
+    updated, created, events = [], [], []
     for identity, draft in drafts.items():
         finding = stored.get(identity)
         if finding is None:
@@ -109,7 +109,9 @@ def findings_record(drafts: Iterable[Draft], *, governance: Governance) -> Count
             continue
         _refresh(finding, draft, now)
         if finding.state == State.RESOLVED:
-            _transition(finding, State.OPEN, "finding.reopen", "the exposure is back")
+            events.append(
+                _transition(finding, State.OPEN, "finding.reopen", "the exposure is back")
+            )
             finding.resolved_at, finding.resolution = None, ""
             changes["reopened"] += 1
         elif (
@@ -117,7 +119,11 @@ def findings_record(drafts: Iterable[Draft], *, governance: Governance) -> Count
             and finding.ack_expires
             and finding.ack_expires < today
         ):
-            _transition(finding, State.OPEN, "finding.ack_expire", "the acknowledgement expired")
+            events.append(
+                _transition(
+                    finding, State.OPEN, "finding.ack_expire", "the acknowledgement expired"
+                )
+            )
             changes["reopened"] += 1
         updated.append(finding)
     Finding.objects.bulk_update(
@@ -127,16 +133,20 @@ def findings_record(drafts: Iterable[Draft], *, governance: Governance) -> Count
     )
     opened = Finding.objects.bulk_create(created, batch_size=200)
     for finding in opened:
-        _audit(finding, "finding.open", {}, _summary(finding), "detected by the exposure scan")
+        events.append(
+            _event(finding, "finding.open", {}, _summary(finding), "detected by the exposure scan")
+        )
         changes["opened"] += 1
     _alert(opened)
-    gone = Finding.objects.filter(state__in=UNRESOLVED).exclude(identity__in=list(drafts))
+    gone = list(Finding.objects.filter(state__in=UNRESOLVED).exclude(identity__in=list(drafts)))
     for finding in gone:
         finding.resolution = _why_gone(finding, governance)
-        _transition(finding, State.RESOLVED, "finding.resolve", finding.resolution)
+        events.append(_transition(finding, State.RESOLVED, "finding.resolve", finding.resolution))
         finding.resolved_at = now
-        finding.save(update_fields=["state", "resolution", "resolved_at"])
         changes["resolved"] += 1
+    Finding.objects.bulk_update(gone, ["state", "resolution", "resolved_at"], batch_size=200)
+    # One lock of the audit chain's head for the whole scan, however many findings changed.
+    audit_events_append(actor=None, entries=events)
     return changes
 
 
@@ -163,18 +173,17 @@ def _refresh(finding: Finding, draft: Draft, now) -> None:
     finding.last_detected = now
 
 
-def _transition(finding: Finding, state: str, action: str, reason: str) -> None:
+def _transition(finding: Finding, state: str, action: str, reason: str) -> AuditEntry:
     before = _summary(finding)
     finding.state = state
-    _audit(finding, action, before, _summary(finding), reason)
+    return _event(finding, action, before, _summary(finding), reason)
 
 
-def _audit(finding: Finding, action: str, before, after, reason: str) -> None:
-    audit_event_append(
-        actor=None,
+def _event(finding: Finding, action: str, before, after, reason: str) -> AuditEntry:
+    return AuditEntry(
         action=action,
         object_type="finding",
-        object_key=f"finding:{finding.pk}" if finding.pk else finding.identity[:700],
+        object_key=f"finding:{finding.pk}",
         before=before,
         after=after,
         reason=reason,

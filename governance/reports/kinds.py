@@ -13,7 +13,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from ..audit import audit_trail_verify
+from ..audit_verify import audit_trail_verify
 from ..filters import AuditEventFilterSet
 from ..models import AssetGovernance, AuditEvent, Review
 from ..selectors import review_due_list, review_list, steward_gap_list

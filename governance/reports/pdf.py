@@ -22,6 +22,7 @@ from weasyprint import HTML
 
 from lineage_portal.config import engine
 
+from ..audit_checkpoints import audit_checkpoint_latest
 from .register import Slot
 
 
@@ -66,6 +67,8 @@ def document_html(document: ReportDocument, *, slot: Slot, generated_by: str) ->
         "generated_by": generated_by,
         "organisation": engine().reports.organisation,
         "created_iso": slot.generated_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        # The audit chain's last signed checkpoint, so a filed report anchors the trail too.
+        "checkpoint": audit_checkpoint_latest(),
     }
     return render_to_string("reports/pdf/document.html", context)
 

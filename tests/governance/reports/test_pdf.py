@@ -154,3 +154,19 @@ def test_a_big_pdf_is_a_job_with_progress_and_a_download(
     assert progress["status"] == "done" and progress["percent"] == 100
     assert progress["report_id"] == entry.report_id
     assert body(client.get(progress["download_url"]))[:5] == b"%PDF-"
+
+
+def test_every_report_anchors_the_audit_trail_on_its_cover(client, auditor, tmp_path):
+    from governance.audit_runs import audit_verification_run
+
+    events(3)
+    before = pdf_text(
+        body(client.get(reverse("report_generate", args=["steward_gaps", "pdf"]))), tmp_path
+    )
+    assert "the audit trail is not anchored outside the database" in before.split("\f")[0]
+
+    audit_verification_run()  # verifies the chain and appends a signed checkpoint
+    cover = pdf_text(
+        body(client.get(reverse("report_generate", args=["steward_gaps", "pdf"]))), tmp_path
+    ).split("\f")[0]
+    assert "anchored at event #3 of 3" in cover.replace("\n", " ")
