@@ -6,7 +6,8 @@ over the text (no sqlglot tokenizer), which costs a few percent of a parse:
 
 * comments are dropped, runs of whitespace become one space;
 * string literals become `?` — except ones that look like a mask (`'***'`, `'XXX-XX-'`),
-  which become `'*'`, because they decide whether a column counts as redacted;
+  which become `'*'`, because they decide whether a column counts as redacted, and ones
+  that name a table or column (`IDENTIFIER('db.s.t')`, `dictGet('dict', 'attr', …)`);
 * numbers become `?`; `IN (?, ?, ?)` and repeated `VALUES` rows collapse to one;
 * everything else is lower-cased, except quoted identifiers, which are kept as written.
 """
@@ -21,7 +22,7 @@ from graph.sql.transforms import is_mask_literal
 _TOKEN = re.compile(
     r"""
       (?P<comment>--[^\n]*|/\*.*?(?:\*/|\Z))
-    | (?P<ident_fn>identifier\s*\(\s*'[^']*'\s*\))
+    | (?P<ident_fn>identifier\s*\(\s*'[^']*'\s*\)|dictget\w*\s*\(\s*'[^']*'\s*,\s*'[^']*')
     | (?P<string>[nNeEbBxXrR]?'(?:[^'\\]|\\.|'')*(?:'|\Z))
     | (?P<dollar>\$(?P<tag>[A-Za-z_]*)\$.*?(?:\$(?P=tag)\$|\Z))
     | (?P<quoted>"(?:[^"]|"")*(?:"|\Z)|`[^`]*(?:`|\Z))
