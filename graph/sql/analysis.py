@@ -20,15 +20,14 @@ from sqlglot.dialects.dialect import Dialect
 from graph.sql.columns import (
     LATERAL_ALIAS_DIALECTS,
     ColumnResolver,
-    Upstreams,
     dictionary_key,
-    merge_alternative,
     physical_tables,
     plain_scope,
     qualified_scope,
 )
 from graph.sql.names import Naming, SchemaIndex
 from graph.sql.results import ColumnLineage, ColumnUpstream, ParseResult
+from graph.sql.scopes import Upstreams, merge_alternative
 from graph.sql.stars import STAR
 from graph.sql.statements import Flow, plan_statement
 from graph.sql.transforms import DICTIONARY_FUNCTION
@@ -71,6 +70,7 @@ def analyze_statement(
     """
     notes = [] if notes is None else notes
     plan = plan_statement(statement, naming, dialect)
+    notes.extend(plan.notes)
     in_tables = set(plan.in_tables)
     lineage: _Lineage = {}
     if depth is Depth.NO_SCHEMA:

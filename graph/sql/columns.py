@@ -17,13 +17,17 @@ from sqlglot.optimizer.scope import Scope, build_scope
 from sqlglot.schema import MappingSchema
 
 from graph.sql.names import Naming, SchemaIndex
-from graph.sql.stars import StarExpander, is_star
+from graph.sql.scopes import (
+    Outputs,
+    Upstreams,
+    is_star,
+    lateral_query,
+    merge_alternative,
+    selected,
+)
+from graph.sql.stars import StarExpander
 from graph.sql.transforms import DICTIONARY_FUNCTION, path_kind
-from graph.sql.vocabulary import IDENTITY, either, then
-
-# (table key, column) → kind
-Upstreams = dict[tuple[str, str], int]
-Outputs = list[tuple[str, Upstreams]]
+from graph.sql.vocabulary import IDENTITY, then
 
 # Marks a column written without a table qualifier: it may name an earlier select alias.
 BARE = "lineage_bare"
@@ -78,11 +82,6 @@ def physical_tables(root: Scope | None, naming: Naming) -> set[str]:
             elif not isinstance(source.this, exp.Identifier | exp.Dot):
                 tables.update(filter(None, map(naming.table_key, source.this.find_all(exp.Table))))
     return tables
-
-
-def merge_alternative(into: Upstreams, key: tuple[str, str], kind: int) -> None:
-    """Record one more path to `key`; the least-masked path wins."""
-    into[key] = either(into[key], kind) if key in into else kind
 
 
 class ColumnResolver:
@@ -160,12 +159,16 @@ class ColumnResolver:
         return result
 
     def _column_reference(self, column: exp.Column, scope: Scope) -> Upstreams:
-        alias = self._lateral_alias(column, scope)
+        alias = self._lateral_alias(column, scope) or _array_join_alias(column, scope)
         if alias is not None:
             return self.expression(alias, scope)
         name = column.name
         source_name = column.table or self.guess_source(scope, name, selected(scope))
         source, owner = _find_source(scope, source_name) if source_name else (None, None)
+        if isinstance(source, Scope) and source.is_udtf and lateral_query(source) is scope:
+            # sqlglot qualifies a LATERAL subquery's own columns with the LATERAL's alias
+            source_name = self.guess_source(scope, name, selected(scope))
+            source, owner = _find_source(scope, source_name) if source_name else (None, None)
         return self.from_source(source, owner, name)
 
     def _lateral_alias(self, column: exp.Column, scope: Scope) -> exp.Expr | None:
@@ -199,7 +202,8 @@ class ColumnResolver:
         if not isinstance(source, Scope) or owner is None:
             return {}
         if source.is_udtf:
-            return self._udtf(source, owner)
+            inner = lateral_query(source)
+            return self.column(inner, name) if inner else self._udtf(source, owner)
         return self.column(source, name)
 
     def _udtf(self, udtf: Scope, owner: Scope) -> Upstreams:
@@ -208,8 +212,9 @@ class ColumnResolver:
         own_alias = udtf.expression.alias
         for node in _value_nodes(udtf.expression):
             if isinstance(node, exp.Column) and not (own_alias and node.table == own_alias):
+                step = path_kind(node, udtf.expression)
                 for upstream, kind in self._column_reference(node, owner).items():
-                    merge_alternative(result, upstream, kind)
+                    merge_alternative(result, upstream, then(kind, step))
         return result
 
     def _dictionary(self, call: exp.Anonymous) -> Upstreams:
@@ -253,7 +258,8 @@ class ColumnResolver:
         if isinstance(source, exp.Table):
             return self._schema.columns_of(self.naming.table_key(source))
         if isinstance(source, Scope) and source.is_udtf:
-            return _alias_columns(source.expression)
+            inner = lateral_query(source)
+            return self.known_columns(inner) if inner else _alias_columns(source.expression)
         if isinstance(source, Scope):
             query = source.expression
             if isinstance(query, exp.Query) and not any(is_star(s) for s in query.selects):
@@ -271,6 +277,18 @@ def dictionary_key(call: exp.Anonymous, naming: Naming) -> str | None:
     else:
         return None
     return naming.qualify([part.strip('`"') for part in parts if part.strip('`"')]) or None
+
+
+def _array_join_alias(column: exp.Column, scope: Scope) -> exp.Expr | None:
+    """ClickHouse `ARRAY JOIN arr AS x`: a bare `x` is an element of `arr`."""
+    query = scope.expression
+    if not (column.meta.get(BARE) and isinstance(query, exp.Select)):
+        return None
+    for join in query.args.get("joins") or []:
+        target = join.this
+        if join.kind == "ARRAY" and isinstance(target, exp.Alias) and target.alias == column.name:
+            return target.this
+    return None
 
 
 def _earlier_alias(select: exp.Select, column: exp.Column, name: str) -> exp.Alias | None:
@@ -294,11 +312,6 @@ def _alias_columns(udtf: exp.Expr) -> list[str] | None:
     alias = udtf.args.get("alias")
     names = [column.name for column in alias.columns] if isinstance(alias, exp.TableAlias) else []
     return names or None
-
-
-def selected(scope: Scope) -> dict[str, object]:
-    """FROM/JOIN sources of a scope by alias (CTE definitions it only could use excluded)."""
-    return {name: source for name, (_, source) in scope.selected_sources.items()}
 
 
 def _find_source(scope: Scope, name: str) -> tuple[object, Scope | None]:

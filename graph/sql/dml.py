@@ -113,6 +113,8 @@ def plan_update(statement: exp.Update, naming: Naming) -> Plan:
     if target is None or not assignments:
         return plan
     plan.target_read = target
+    where = statement.args.get("where")
+    plan.reads.extend(where.find_all(exp.Select) if where else ())  # WHERE id IN (SELECT …)
     sources = [s for s in sources if s is not target_table]
     values = [a.expression for a in assignments]
     columns = [a.this.name for a in assignments]

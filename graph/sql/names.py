@@ -70,8 +70,10 @@ class Naming:
         """The key of a table reference, stage or location; None for table functions."""
         if not isinstance(table, exp.Table):
             return location_key(table, self)
-        if isinstance(table.this, exp.Identifier) and table.this.args.get("temporary"):
-            return "#" + table.name.lower()  # T-SQL #temp table: session-local, no schema
+        if isinstance(table.this, exp.Identifier) and (
+            table.this.args.get("temporary") or table.name.startswith("#")
+        ):  # T-SQL and Redshift #temp tables: session-local, no schema
+            return "#" + table.name.lower().lstrip("#")
         if isinstance(table.this, exp.Identifier | exp.Dot):
             parts = [part.name for part in table.parts]
             if self.sharded and parts:

@@ -21,6 +21,7 @@ from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 from graph.sql.analysis import ColumnsUnresolved, Depth, analyze_statement
 from graph.sql.errors import StatementCountError, describe_error, first_line
 from graph.sql.names import Naming, SchemaIndex, bigquery_table_name
+from graph.sql.repairs import batch_separators, repaired, restore_outputs
 from graph.sql.results import ParseResult, failed
 from graph.sql.script import split_script
 
@@ -64,30 +65,42 @@ def _pieces(sql: str, context: Context) -> list[_Piece]:
     if not isinstance(sql, str):
         raise StatementCountError(f"sql must be a string, not {type(sql).__name__}")
     try:
-        parsed, problem = _statements(sql, context.dialect), None
+        parsed, problem = _statements(sql, context), None
     except (ParseError, TokenError) as exc:
         parsed, problem = None, exc
     if parsed is not None and not _procedural(parsed):
         if not parsed:
             raise StatementCountError("empty statement: nothing to parse")
         wanted = [i for i, s in enumerate(parsed) if not isinstance(s, _TRANSACTION_CONTROL)]
-        return [
-            _Piece(parsed[i], lambda i=i: _statements(sql, context.dialect)[i])
-            for i in wanted or [0]
-        ]
+        return [_Piece(parsed[i], lambda i=i: _statements(sql, context)[i]) for i in wanted or [0]]
     texts = split_script(sql, context.name)
     if not texts and problem is not None:
         raise problem
     return [_Piece(None, lambda text=text: _one(text, context), in_script=True) for text in texts]
 
 
-def _statements(sql: str, dialect: Dialect) -> list[exp.Expr]:
-    """sqlglot's statements, without empty ones and comment-only `;` tails."""
+def _statements(sql: str, context: Context) -> list[exp.Expr]:
+    """sqlglot's statements, without empty ones and comment-only `;` tails; a text with
+    syntax sqlglot does not read is repaired and parsed again (`graph.sql.repairs`)."""
+    text = batch_separators(sql, context.name)
+    try:
+        return _parsed(text, context.dialect)
+    except (ParseError, TokenError):
+        fix = repaired(text, context.name)
+        if fix is None:
+            raise
+        text, outputs = fix
+        return [
+            restore_outputs(s, outputs, context.dialect) for s in _parsed(text, context.dialect)
+        ]
+
+
+def _parsed(sql: str, dialect: Dialect) -> list[exp.Expr]:
     return [s for s in dialect.parse(sql) if s is not None and not isinstance(s, exp.Semicolon)]
 
 
 def _one(text: str, context: Context) -> exp.Expr:
-    statements = [s for s in _statements(text, context.dialect)]
+    statements = _statements(text, context)
     if not statements:
         raise StatementCountError("empty statement: nothing to parse")
     return statements[0]

@@ -14,19 +14,20 @@ from typing import TYPE_CHECKING
 from sqlglot import exp
 from sqlglot.optimizer.scope import Scope
 
+from graph.sql.scopes import (
+    Outputs,
+    Upstreams,
+    is_star,
+    lateral_query,
+    merge_alternative,
+    selected,
+)
 from graph.sql.vocabulary import IDENTITY
 
 if TYPE_CHECKING:
-    from graph.sql.columns import ColumnResolver, Outputs, Upstreams
+    from graph.sql.columns import ColumnResolver
 
 STAR = "*"
-
-
-def is_star(projection: exp.Expr) -> bool:
-    """An unexpanded `*` or `t.*` left in a select list (no schema to expand it)."""
-    return isinstance(projection, exp.Star) or (
-        isinstance(projection, exp.Column) and isinstance(projection.this, exp.Star)
-    )
 
 
 class StarExpander:
@@ -58,8 +59,6 @@ class StarExpander:
         return result
 
     def _set_operation(self, scope: Scope) -> Outputs:
-        from graph.sql.columns import merge_alternative
-
         branches = [(branch, self.outputs(branch)) for branch in scope.set_operation_scopes]
         if not branches:
             return []
@@ -84,8 +83,6 @@ class StarExpander:
         return self._resolver.column(branch, name)  # by name, through the branch's star
 
     def _splice(self, scope: Scope, projection: exp.Expr) -> Outputs:
-        from graph.sql.columns import selected
-
         star = projection if isinstance(projection, exp.Star) else projection.this
         sources = selected(scope)
         if not isinstance(projection, exp.Star):
@@ -108,6 +105,8 @@ class StarExpander:
             return [(STAR, {(key, STAR): IDENTITY})]
         if not isinstance(source, Scope):
             return []
+        if source.is_udtf and (inner := lateral_query(source)) is not None:
+            return list(self.outputs(inner))
         if source.is_udtf:
             names = resolver.known_columns(source) or []
             return [(name, resolver.from_source(source, scope, name)) for name in names]
@@ -140,8 +139,6 @@ class StarExpander:
 
     def through_star(self, scope: Scope, name: str) -> Upstreams:
         """A column not named in a `SELECT *` query comes from whichever source has it."""
-        from graph.sql.columns import selected
-
         candidates: dict[str, object] = {}
         sources = selected(scope)
         for projection in scope.expression.selects:

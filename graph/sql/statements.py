@@ -41,6 +41,7 @@ class Plan:
     temporary: list[str] = field(default_factory=list)  # tables created for the session
     # The written table counts as read when its own columns feed what is written.
     target_read: str | None = None
+    notes: list[str] = field(default_factory=list)  # what the plan had to leave out
 
 
 class UnsupportedStatement(ValueError):
@@ -57,7 +58,11 @@ def plan_statement(statement: exp.Expr, naming: Naming, dialect=None) -> Plan:
 
     for kind, planner in (*_PLANNERS, (exp.Merge, plan_merge), (exp.Update, plan_update)):
         if isinstance(statement, kind):
-            return planner(statement, naming)
+            returning = statement.args.get("returning")
+            plan = planner(statement, naming)
+            if returning is not None and returning.args.get("into") is not None:
+                _plan_output_into(plan, statement, returning, naming)
+            return plan
     if isinstance(statement, exp.Command):
         return _plan_command(statement, naming, dialect)
     return Plan("OTHER")
@@ -145,7 +150,10 @@ def _is_temporary(statement: exp.Create, target: str) -> bool:
 def _plan_insert(statement: exp.Insert, naming: Naming) -> Plan:
     target, columns = target_of(statement.this, naming)
     if target is None:
-        return Plan("OTHER")
+        plan = Plan("OTHER", notes=_variable_note(statement.this))
+        if (query := as_query(statement.expression)) is not None:
+            plan.reads.append(query)
+        return plan
     query = as_query(statement.expression)
     plan = Plan("INSERT", out_tables=[target])
     if query is None or isinstance(query, exp.Values):
@@ -154,6 +162,15 @@ def _plan_insert(statement: exp.Insert, naming: Naming) -> Plan:
     by_name = bool(statement.args.get("by_name"))
     plan.flows.append(Flow(target, with_ctes(query, statement), columns, by_name=by_name))
     return plan
+
+
+def _variable_note(node: exp.Expr | None) -> list[str]:
+    """A T-SQL table variable (`@t`) written: a note that its rows are not followed."""
+    target = node.this if isinstance(node, exp.Schema) else node
+    target = target.this if isinstance(target, exp.Table) else target
+    if isinstance(target, exp.Parameter | exp.Placeholder):
+        return [f"table variable {target.sql()}: its rows are not followed"]
+    return []
 
 
 def _plan_multitable_insert(statement: exp.MultitableInserts, naming: Naming) -> Plan:
@@ -183,6 +200,45 @@ def _multitable_query(body: exp.Expr | None, source: exp.Expr) -> exp.Select:
     return exp.select(*projections, copy=False).from_(relation, copy=False)
 
 
+def _plan_output_into(
+    plan: Plan, statement: exp.Expr, returning: exp.Returning, naming: Naming
+) -> None:
+    """T-SQL `OUTPUT inserted.x, deleted.y INTO audit (a, b)`: the rows changed land in
+    `audit`; `inserted`/`deleted` are the written table's rows after and before (for an
+    INSERT, the inserted rows are its query's)."""
+    written = statement.this.this if isinstance(statement.this, exp.Schema) else statement.this
+    audit, columns = target_of(returning.args["into"], naming)
+    if audit is None or not isinstance(written, exp.Table):
+        return
+    plan.out_tables.append(audit)
+    projections = [projection.copy() for projection in returning.expressions]
+    if isinstance(statement, exp.Insert) and plan.flows:
+        source = _inserted_rows(plan.flows[0])
+    else:
+        for projection in projections:
+            for column in projection.find_all(exp.Column):
+                if column.table.lower() in ("inserted", "deleted"):
+                    column.set("table", exp.to_identifier(written.alias_or_name))
+        alias = exp.TableAlias(this=exp.to_identifier(written.alias)) if written.alias else None
+        source = exp.Table(
+            this=written.this.copy(),
+            db=written.args.get("db"),
+            catalog=written.args.get("catalog"),
+            alias=alias,
+        )
+    query = exp.select(*projections, copy=False).from_(source, copy=False)
+    plan.flows.append(Flow(audit, query, columns, by_name=columns is None))
+
+
+def _inserted_rows(flow: Flow) -> exp.Expr:
+    """An INSERT's query as the `inserted` rows, its outputs named after the columns written."""
+    query = flow.query.copy()
+    if flow.columns and isinstance(query, exp.Select):
+        named = zip(query.selects, flow.columns, strict=False)
+        query.set("expressions", [exp.alias_(p.unalias(), c, copy=False) for p, c in named])
+    return query.subquery("inserted", copy=False)
+
+
 def _plan_cache(statement: exp.Cache, naming: Naming) -> Plan:
     """Spark/Databricks `CACHE TABLE name AS SELECT …`: a cached temporary view."""
     target = naming.table_key(statement.this)
@@ -196,8 +252,20 @@ def _plan_cache(statement: exp.Cache, naming: Naming) -> Plan:
 def _plan_command(statement: exp.Command, naming: Naming, dialect) -> Plan:
     """Statements sqlglot keeps as opaque text: UNLOAD is read; writing ones are errors."""
     verb = str(statement.this).upper()
+    rest = str(statement.expression.name) if statement.expression else ""
     if verb == "UNLOAD" and dialect is not None:
-        return _plan_unload(str(statement.expression.name), naming, dialect)
+        return _plan_unload(rest, naming, dialect)
+    if (
+        verb in ("REPLACE", "UPSERT")
+        and dialect is not None
+        and rest.lstrip()[:4].upper() == "INTO"
+    ):
+        # MySQL REPLACE INTO / UPSERT INTO: an INSERT as far as lineage goes
+        insert = dialect.parse(f"INSERT {rest}")[0]
+        if isinstance(insert, exp.Insert):
+            from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
+
+            return _plan_insert(normalize_identifiers(insert, dialect=dialect), naming)
     if verb in _WRITING_COMMANDS:
         raise UnsupportedStatement(f"unsupported syntax: could not parse this {verb} statement")
     return Plan("OTHER")
@@ -208,7 +276,7 @@ def _plan_unload(text: str, naming: Naming, dialect) -> Plan:
     match = _UNLOAD.match(text)
     if match is None:
         raise UnsupportedStatement("unsupported syntax: could not read this UNLOAD statement")
-    query = as_query(dialect.parse_one(match.group(1).replace("''", "'")))
+    query = as_query(dialect.parse(match.group(1).replace("''", "'"))[0])
     location = match.group(2).strip()
     if query is None:
         return Plan("COPY", out_tables=[location])

@@ -62,6 +62,7 @@ _VALUE_AGG_NAME = re.compile(
 )
 _AGG_NAME = re.compile(
     r"_?AGG$|^APPROX|^MEDIAN$|^PERCENTILE|^QUANTILE|^STDDEV|^VAR(IANCE|_?POP|_?SAMP)"
+    r"|^BITMAP_(UNION|INTERSECT)$|^GROUPBITMAP"
 )
 _NEUTRAL = (
     exp.Alias,
@@ -76,6 +77,14 @@ _NEUTRAL = (
     exp.Subquery,
     exp.Lag,
     exp.Lead,
+    # Table functions that turn an array into rows hand its elements on.
+    exp.Explode,
+    exp.ExplodeOuter,
+    exp.Posexplode,
+    exp.Unnest,
+    exp.Kwarg,
+    exp.Lateral,
+    exp.TableFromRows,
 )
 _VALUE_AGGREGATES = (
     exp.Min,
@@ -166,6 +175,8 @@ def _steering_kind(node: exp.Expr, child: exp.Expr) -> int | None:
         return function_kind(node.this) if isinstance(node.this, _ORDERED_SET) else SORT
     if isinstance(node, exp.If | exp.Case):
         return CONDITIONAL if child is node.this else TRANSFORMATION
+    if isinstance(node, exp.Coalesce) and _same_column(node):
+        return IDENTITY  # `JOIN … USING (id)`: sqlglot's COALESCE(a.id, b.id) is the key
     if isinstance(node, exp.Nullif):
         return CONDITIONAL if child is node.args.get("expression") else TRANSFORMATION
     if isinstance(node, exp.ArgMax | exp.ArgMin) and child is node.args.get("expression"):
@@ -175,6 +186,13 @@ def _steering_kind(node: exp.Expr, child: exp.Expr) -> int | None:
     if isinstance(node, exp.Anonymous) and DICTIONARY_FUNCTION.match(str(node.name)):
         return JOIN  # a dictionary key: it picks the row, the value is the dictionary's
     return None
+
+
+def _same_column(node: exp.Coalesce) -> bool:
+    """COALESCE of one column name from several tables (how sqlglot writes a USING key)."""
+    args = [node.this, *node.expressions]
+    names = {arg.name for arg in args if isinstance(arg, exp.Column)}
+    return len(args) > 1 and len(names) == 1 and all(isinstance(arg, exp.Column) for arg in args)
 
 
 def _decode_kind(node: exp.DecodeCase, child: exp.Expr) -> int:
