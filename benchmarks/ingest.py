@@ -207,8 +207,9 @@ def run(rows: int, days: int) -> dict:
     django.setup()
     from django.core.management import call_command
 
-    from graph.ingestion import default_parser, ingest_window
+    from graph.ingestion import ingest_window
     from graph.models import Source
+    from graph.sql.shared import default_parser
 
     call_command("migrate", verbosity=0, interactive=False)
     uri, auth = (

@@ -26,9 +26,9 @@ from django.db.models.functions import Coalesce
 
 from graph.models import Column, Dataset
 
-from .asset_services import asset_governance_get_or_create, asset_update
 from .models import AssetGovernance
 from .permissions import ensure_can_export
+from .services.assets import asset_governance_get_or_create, asset_update
 
 CSV_COLUMNS = (
     "dataset_key",

@@ -1,65 +1,85 @@
-"""Who may do what with governance — the one place it is decided.
+"""Who may change which governance asset — asset-level rules on top of ``lineage_portal.access``.
 
-Pages, the REST API, the admin and the services all call these functions:
+Roles (Steward, Auditor, Compliance admin) and the role-only checks live in
+``lineage_portal.access``, shared with the lineage pages; this module adds what only
+governance knows:
 
-* everyone must be signed in (an active, authenticated user) to see anything;
 * a **Steward** edits only the assets whose steward they are — as the member of a
   person-steward or of any team-steward, and only while that steward is active;
-* an **Auditor** reads everything and exports evidence, and changes nothing;
-* a **Compliance admin** (or a superuser) does everything.
+* a column with no steward of its own answers to its table's steward.
+
+Pages, the REST API, the admin and the services all call these functions.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from rest_framework import permissions as drf_permissions
 
-from .roles import AUDITOR, STEWARD, is_compliance_admin
+from lineage_portal.access import (
+    STEWARD,
+    AccessMixin,
+    CanAdminister,
+    CanExport,
+    access_required,
+    can_administer,
+    can_classify,
+    can_export,
+    can_oversee_reviews,
+    can_view,
+    ensure_can_administer,
+    ensure_can_classify,
+    ensure_can_export,
+    ensure_can_view,
+    has_role,
+    is_compliance_admin,
+    signed_in,
+    who,
+)
 
 if TYPE_CHECKING:
     from .models import AssetGovernance
 
+__all__ = [
+    "CanAdminister",
+    "CanExport",
+    "GovernancePermission",
+    "GovernancePermissionMixin",
+    "can_administer",
+    "can_classify",
+    "can_edit_asset",
+    "can_export",
+    "can_oversee_reviews",
+    "can_view",
+    "edit_refusal",
+    "ensure_can_administer",
+    "ensure_can_classify",
+    "ensure_can_edit_asset",
+    "ensure_can_export",
+    "ensure_can_view",
+    "governance_required",
+    "stewarded_by",
+]
 
-def _signed_in(user: Any) -> bool:
-    return bool(user is not None and user.is_authenticated and user.is_active)
+# The names governance pages have always used for the shared checks.
+governance_required = access_required
 
 
-def _in_group(user: Any, name: str) -> bool:
-    return user.groups.filter(name=name).exists()
+class GovernancePermissionMixin(AccessMixin):
+    """Class-based view mixin: ``governance_check = "view" | "classify" | "export" | "administer"``.
 
-
-def can_view(user: Any) -> bool:
-    """Any signed-in, active user may read governance data."""
-    return _signed_in(user)
-
-
-def can_administer(user: Any) -> bool:
-    """Compliance admins and superusers: everything, including the registries."""
-    return _signed_in(user) and is_compliance_admin(user)
-
-
-def can_export(user: Any) -> bool:
-    """Auditors and compliance admins may export evidence (CSV, reports)."""
-    return _signed_in(user) and (is_compliance_admin(user) or _in_group(user, AUDITOR))
-
-
-def can_classify(user: Any) -> bool:
-    """Compliance admins and Stewards: offered edit forms that span assets (bulk, CSV import).
-
-    Each asset is still checked with ``can_edit_asset``; this only decides whether a page
-    shows such a form at all, so an auditor never meets one that refuses every row.
+    Asset edits are checked by the services themselves (``ensure_can_edit_asset``); a
+    view that wants to hide an edit button asks ``can_edit_asset`` directly.
     """
-    return _signed_in(user) and (is_compliance_admin(user) or _in_group(user, STEWARD))
 
+    governance_check = "view"
 
-def can_oversee_reviews(user: Any) -> bool:
-    """Auditors and compliance admins see every steward's due reviews, not only their own."""
-    return _signed_in(user) and (is_compliance_admin(user) or _in_group(user, AUDITOR))
+    def dispatch(self, request, *args, **kwargs):
+        self.access_check = self.governance_check
+        return super().dispatch(request, *args, **kwargs)
 
 
 def stewarded_by(user: Any) -> Q:
@@ -73,18 +93,14 @@ def can_edit_asset(user: Any, asset: AssetGovernance) -> bool:
     A column with no steward of its own answers to its table's steward: whoever is
     accountable for a table is accountable for the columns nobody was named for.
     """
-    if not _signed_in(user):
+    if not signed_in(user):
         return False
     if is_compliance_admin(user):
         return True
-    if not _in_group(user, STEWARD):
+    if not has_role(user, STEWARD):
         return False
     steward = _accountable_steward(asset)
-    return (
-        steward is not None
-        and steward.active
-        and steward.members.filter(pk=user.pk).exists()
-    )
+    return steward is not None and steward.active and steward.members.filter(pk=user.pk).exists()
 
 
 def _accountable_steward(asset: AssetGovernance):
@@ -98,38 +114,6 @@ def _accountable_steward(asset: AssetGovernance):
     return table.steward if table is not None else None
 
 
-# --- the same checks, raising ---------------------------------------------------------
-
-
-def _who(user: Any) -> str:
-    return user.get_username() if _signed_in(user) else "An anonymous user"
-
-
-def ensure_can_view(user: Any) -> None:
-    if not can_view(user):
-        raise PermissionDenied("Sign in to see governance data.")
-
-
-def ensure_can_export(user: Any) -> None:
-    if not can_export(user):
-        raise PermissionDenied(
-            f"{_who(user)} may not export governance data: only auditors and compliance admins may."
-        )
-
-
-def ensure_can_classify(user: Any) -> None:
-    if not can_classify(user):
-        raise PermissionDenied(
-            f"{_who(user)} may not change classifications: only stewards (of their own "
-            "assets) and compliance admins may."
-        )
-
-
-def ensure_can_administer(user: Any) -> None:
-    if not can_administer(user):
-        raise PermissionDenied(f"{_who(user)} may not do this: only compliance admins may.")
-
-
 def ensure_can_edit_asset(user: Any, asset: AssetGovernance) -> None:
     if not can_edit_asset(user, asset):
         raise PermissionDenied(edit_refusal(user, asset))
@@ -139,57 +123,9 @@ def edit_refusal(user: Any, asset: AssetGovernance) -> str:
     """Why ``user`` may not edit ``asset``, in words for a page or an import report."""
     owner = asset.steward.name if asset.steward_id else "no steward yet"
     return (
-        f"{_who(user)} may not change {asset.key}: only its steward ({owner}) "
+        f"{who(user)} may not change {asset.key}: only its steward ({owner}) "
         "or a compliance admin may."
     )
-
-
-# --- pages: a decorator and a mixin; the API: DRF permission classes ---------------------
-
-CHECKS: dict[str, Callable[[Any], bool]] = {
-    "view": can_view,
-    "classify": can_classify,
-    "export": can_export,
-    "administer": can_administer,
-}
-_ENSURE: dict[str, Callable[[Any], None]] = {
-    "view": ensure_can_view,
-    "classify": ensure_can_classify,
-    "export": ensure_can_export,
-    "administer": ensure_can_administer,
-}
-
-
-def governance_required(check: str = "view") -> Callable:
-    """View decorator: ``@governance_required("export")`` refuses with 403 and a reason.
-
-    Checks: ``view``, ``classify``, ``export``, ``administer``.
-    """
-    ensure = _ENSURE[check]
-
-    def decorator(view: Callable) -> Callable:
-        @wraps(view)
-        def wrapped(request, *args, **kwargs):
-            ensure(request.user)
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
-
-
-class GovernancePermissionMixin:
-    """Class-based view mixin: set ``governance_check = "view" | "classify" | "export" | "administer"``.
-
-    Asset edits are checked by the services themselves (``ensure_can_edit_asset``); a
-    view that wants to hide an edit button asks ``can_edit_asset`` directly.
-    """
-
-    governance_check = "view"
-
-    def dispatch(self, request, *args, **kwargs):
-        _ENSURE[self.governance_check](request.user)
-        return super().dispatch(request, *args, **kwargs)
 
 
 class GovernancePermission(drf_permissions.BasePermission):
@@ -210,22 +146,4 @@ class GovernancePermission(drf_permissions.BasePermission):
             return can_view(request.user)
         if isinstance(obj, AssetGovernance):
             return can_edit_asset(request.user, obj)
-        return can_administer(request.user)
-
-
-class CanExport(drf_permissions.BasePermission):
-    """DRF: auditors and compliance admins only."""
-
-    message = "Only auditors and compliance admins may export governance data."
-
-    def has_permission(self, request, view) -> bool:
-        return can_export(request.user)
-
-
-class CanAdminister(drf_permissions.BasePermission):
-    """DRF: compliance admins only."""
-
-    message = "Only compliance admins may do this."
-
-    def has_permission(self, request, view) -> bool:
         return can_administer(request.user)

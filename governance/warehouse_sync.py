@@ -28,9 +28,10 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from graph import catalog
+from graph import keys
 from graph.models import Column, Dataset, Source
-from graph.sources.base import FetchIssue, source_for
+from graph.sources import source_for
+from graph.sources.base import FetchIssue
 from graph.store.base import column_key
 
 from .models import AssetGovernance, MaskingPolicy, RegulatoryTag, TagSuggestion
@@ -145,7 +146,7 @@ class _Assets:
 
     def get(self, database: str, schema: str, table: str, column: str | None):
         quoted = ".".join('"' + p.replace('"', '""') + '"' for p in (database, schema, table))
-        key = catalog.dataset_key(self.platform, quoted)
+        key = keys.dataset_key(self.platform, quoted)
         if column:
             key = column_key(key, column)
             found = {"column": Column.objects.filter(key=key).first()}

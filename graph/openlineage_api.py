@@ -3,7 +3,7 @@
 Any OpenLineage producer (Airflow, dbt, Spark, the Python and Java clients) can point its
 HTTP transport here. The view reads the body (bounded, gzip allowed), lists every offending
 field, and hands a valid event to the one service that records it
-(``graph.sources.openlineage``).
+(``graph.ingestion.openlineage``).
 
 Authentication: a DRF token as ``Authorization: Token <key>``; the same token as
 ``Authorization: Bearer <key>``, which is what OpenLineage clients send for an API key;
@@ -28,7 +28,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from graph.sources.openlineage import FieldError, openlineage_event_errors, openlineage_event_ingest
+from graph.ingestion.openlineage import openlineage_event_ingest
+from graph.sources.openlineage.validation import FieldError, openlineage_event_errors
 from graph.store import get_store
 from graph.store.base import StoreError
 

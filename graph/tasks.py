@@ -15,7 +15,7 @@ from django.db import transaction
 
 from graph import ingestion
 from graph.models import IngestionRun, Source
-from graph.sources.base import PULLED_KINDS
+from graph.sources import PULLED_KINDS
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +47,20 @@ def backfill_task(source_id: int, days: int) -> int:
     window_hours = settings.LINEAGE_CONFIG["telemetry"]["window_hours"]
     with transaction.atomic():
         job = ingestion.backfill(source=source, days=days, window_hours=window_hours)
-        return ingestion.run_backfill(backfill=job)
+        return enqueue_windows(job.runs.filter(status=IngestionRun.Status.QUEUED))
+
+
+def enqueue_windows(runs) -> int:
+    """One ``ingest_window_task`` per run, oldest first, once the transaction commits.
+
+    The callbacks are ``robust``: without a broker (``CELERY_TASK_ALWAYS_EAGER``) a window
+    runs inside the request, and one window's failure — already recorded on its run — must
+    not stop the next window or break the page.
+    """
+    run_ids = list(runs.order_by("window_start").values_list("pk", flat=True))
+    for run_id in run_ids:
+        transaction.on_commit(lambda run_id=run_id: ingest_window_task.delay(run_id), robust=True)
+    return len(run_ids)
 
 
 @shared_task
@@ -57,8 +70,7 @@ def incremental_sync_task() -> int:
     for source in Source.objects.filter(enabled=True, kind__in=PULLED_KINDS):
         with transaction.atomic():
             runs = ingestion.sync_windows(source=source)
-            for run in runs:
-                transaction.on_commit(lambda run_id=run.pk: ingest_window_task.delay(run_id))
+            enqueue_windows(IngestionRun.objects.filter(pk__in=[run.pk for run in runs]))
         queued += len(runs)
     return queued
 
@@ -68,7 +80,7 @@ def ingest_dbt_artifacts_task(source_id: int, target_dir: str) -> int:
     """Ingest a dbt project's artifacts (left in ``target_dir`` by a dbt run) for one source."""
     from pathlib import Path
 
-    from graph.sources.dbt_ingest import dbt_artifacts_ingest
+    from graph.ingestion.dbt import dbt_artifacts_ingest
     from graph.store import get_store
 
     target = Path(target_dir)

@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from . import views, views_ingestion
+from .views import ingestion as views_ingestion
+from .views import lineage as views
 
 urlpatterns = [
     path("", views.home, name="home"),

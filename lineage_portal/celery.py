@@ -1,4 +1,5 @@
 """The Celery application; it reads every ``CELERY_*`` setting from Django's settings."""
+
 import os
 
 from celery import Celery

@@ -3,6 +3,7 @@
 Every key is known in advance; an unknown key or a value of the wrong kind is an error
 that names the key by its dotted path, so a typo never silently falls back to a default.
 """
+
 from __future__ import annotations
 
 import copy

@@ -1,5 +1,6 @@
 """Values every page template needs: the user's role for the top bar."""
-from governance.roles import role_of
+
+from lineage_portal.access import role_of
 
 
 def portal(request):

@@ -1,4 +1,5 @@
 """Login is required everywhere, by default: a new page or endpoint is protected unless listed."""
+
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import JsonResponse

@@ -1,4 +1,5 @@
 """Top-level routes: pages, the REST API, the OpenAPI schema, login and health."""
+
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.http import JsonResponse

@@ -1,4 +1,5 @@
 """Shared fixtures: real services only. A missing service fails loudly, it is never skipped."""
+
 from __future__ import annotations
 
 import fcntl

@@ -11,9 +11,9 @@ from governance import services
 from governance.errors import StaleAssetError
 from governance.models import AssetGovernance, Classification, Review, Steward, TagSuggestion
 from governance.permissions import can_administer, can_edit_asset, can_view
-from governance.roles import STEWARD
 from governance.selectors import REVIEW_STATES, review_state_q
 from governance.validation import FIELD_CLEANERS
+from lineage_portal.access import STEWARD
 
 from .base import SERVICE_ERRORS, GovernanceAdmin, ReadOnlyAdmin, error_text, report_bulk
 

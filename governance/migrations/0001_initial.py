@@ -6,166 +6,389 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('graph', '0001_initial'),
+        ("graph", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AuditChainHead',
+            name="AuditChainHead",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seq', models.PositiveBigIntegerField(default=0)),
-                ('hash', models.CharField(blank=True, max_length=64)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("seq", models.PositiveBigIntegerField(default=0)),
+                ("hash", models.CharField(blank=True, max_length=64)),
             ],
         ),
         migrations.CreateModel(
-            name='MaskingPolicy',
+            name="MaskingPolicy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=150, unique=True)),
-                ('kind', models.CharField(choices=[('hash', 'Hash'), ('redact', 'Redact'), ('tokenize', 'Tokenize'), ('none', 'None')], max_length=16)),
-                ('warehouse_policy', models.CharField(blank=True, max_length=512)),
-                ('description', models.TextField(blank=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=150, unique=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("hash", "Hash"),
+                            ("redact", "Redact"),
+                            ("tokenize", "Tokenize"),
+                            ("none", "None"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("warehouse_policy", models.CharField(blank=True, max_length=512)),
+                ("description", models.TextField(blank=True)),
             ],
             options={
-                'verbose_name_plural': 'masking policies',
-                'ordering': ['name'],
+                "verbose_name_plural": "masking policies",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='RegulatoryTag',
+            name="RegulatoryTag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=64, unique=True)),
-                ('name', models.CharField(max_length=128)),
-                ('description', models.TextField(blank=True)),
-                ('builtin', models.BooleanField(default=False)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=64, unique=True)),
+                ("name", models.CharField(max_length=128)),
+                ("description", models.TextField(blank=True)),
+                ("builtin", models.BooleanField(default=False)),
             ],
             options={
-                'ordering': ['slug'],
+                "ordering": ["slug"],
             },
         ),
         migrations.CreateModel(
-            name='AssetGovernance',
+            name="AssetGovernance",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('classification', models.CharField(blank=True, choices=[('public', 'Public'), ('internal', 'Internal'), ('confidential', 'Confidential'), ('restricted', 'Restricted')], max_length=16, null=True)),
-                ('next_review_due', models.DateField(blank=True, null=True)),
-                ('version', models.PositiveIntegerField(default=0)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('column', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='governance', to='graph.column')),
-                ('dataset', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='governance', to='graph.dataset')),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('masking_policy', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='assets', to='governance.maskingpolicy')),
-                ('tags', models.ManyToManyField(blank=True, related_name='assets', to='governance.regulatorytag')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "classification",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("public", "Public"),
+                            ("internal", "Internal"),
+                            ("confidential", "Confidential"),
+                            ("restricted", "Restricted"),
+                        ],
+                        max_length=16,
+                        null=True,
+                    ),
+                ),
+                ("next_review_due", models.DateField(blank=True, null=True)),
+                ("version", models.PositiveIntegerField(default=0)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "column",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="governance",
+                        to="graph.column",
+                    ),
+                ),
+                (
+                    "dataset",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="governance",
+                        to="graph.dataset",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "masking_policy",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="assets",
+                        to="governance.maskingpolicy",
+                    ),
+                ),
+                (
+                    "tags",
+                    models.ManyToManyField(
+                        blank=True, related_name="assets", to="governance.regulatorytag"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'asset governance',
-                'verbose_name_plural': 'asset governance',
+                "verbose_name": "asset governance",
+                "verbose_name_plural": "asset governance",
             },
         ),
         migrations.CreateModel(
-            name='Review',
+            name="Review",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('outcome', models.CharField(choices=[('confirmed', 'Confirmed unchanged'), ('changed', 'Changed')], max_length=16)),
-                ('comment', models.TextField(blank=True)),
-                ('was_due', models.DateField(blank=True, null=True)),
-                ('next_due', models.DateField()),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('asset', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reviews', to='governance.assetgovernance')),
-                ('reviewer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='governance_reviews', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[("confirmed", "Confirmed unchanged"), ("changed", "Changed")],
+                        max_length=16,
+                    ),
+                ),
+                ("comment", models.TextField(blank=True)),
+                ("was_due", models.DateField(blank=True, null=True)),
+                ("next_due", models.DateField()),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                (
+                    "asset",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reviews",
+                        to="governance.assetgovernance",
+                    ),
+                ),
+                (
+                    "reviewer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="governance_reviews",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created'],
+                "ordering": ["-created"],
             },
         ),
         migrations.CreateModel(
-            name='Steward',
+            name="Steward",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=150, unique=True)),
-                ('kind', models.CharField(choices=[('person', 'Person'), ('team', 'Team')], default='person', max_length=8)),
-                ('email', models.EmailField(blank=True, max_length=254)),
-                ('active', models.BooleanField(default=True)),
-                ('members', models.ManyToManyField(blank=True, related_name='stewardships', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=150, unique=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("person", "Person"), ("team", "Team")],
+                        default="person",
+                        max_length=8,
+                    ),
+                ),
+                ("email", models.EmailField(blank=True, max_length=254)),
+                ("active", models.BooleanField(default=True)),
+                (
+                    "members",
+                    models.ManyToManyField(
+                        blank=True, related_name="stewardships", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.AddField(
-            model_name='assetgovernance',
-            name='steward',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='assets', to='governance.steward'),
+            model_name="assetgovernance",
+            name="steward",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="assets",
+                to="governance.steward",
+            ),
         ),
         migrations.CreateModel(
-            name='TagSuggestion',
+            name="TagSuggestion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(max_length=128)),
-                ('detail', models.CharField(blank=True, max_length=512)),
-                ('state', models.CharField(choices=[('pending', 'Pending'), ('accepted', 'Accepted'), ('rejected', 'Rejected')], default='pending', max_length=16)),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('asset', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='suggestions', to='governance.assetgovernance')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('masking_policy', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, to='governance.maskingpolicy')),
-                ('tag', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, to='governance.regulatorytag')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("source", models.CharField(max_length=128)),
+                ("detail", models.CharField(blank=True, max_length=512)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("accepted", "Accepted"),
+                            ("rejected", "Rejected"),
+                        ],
+                        default="pending",
+                        max_length=16,
+                    ),
+                ),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "asset",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="suggestions",
+                        to="governance.assetgovernance",
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "masking_policy",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="governance.maskingpolicy",
+                    ),
+                ),
+                (
+                    "tag",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="governance.regulatorytag",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['state', '-created'],
+                "ordering": ["state", "-created"],
             },
         ),
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seq', models.PositiveBigIntegerField(unique=True)),
-                ('at', models.DateTimeField()),
-                ('actor', models.CharField(max_length=150)),
-                ('action', models.CharField(max_length=64)),
-                ('object_type', models.CharField(max_length=32)),
-                ('object_key', models.CharField(max_length=700)),
-                ('before', models.JSONField(blank=True, null=True)),
-                ('after', models.JSONField(blank=True, null=True)),
-                ('reason', models.TextField(blank=True)),
-                ('prev_hash', models.CharField(blank=True, max_length=64)),
-                ('hash', models.CharField(max_length=64, unique=True)),
-                ('actor_user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='governance_audit_events', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("seq", models.PositiveBigIntegerField(unique=True)),
+                ("at", models.DateTimeField()),
+                ("actor", models.CharField(max_length=150)),
+                ("action", models.CharField(max_length=64)),
+                ("object_type", models.CharField(max_length=32)),
+                ("object_key", models.CharField(max_length=700)),
+                ("before", models.JSONField(blank=True, null=True)),
+                ("after", models.JSONField(blank=True, null=True)),
+                ("reason", models.TextField(blank=True)),
+                ("prev_hash", models.CharField(blank=True, max_length=64)),
+                ("hash", models.CharField(max_length=64, unique=True)),
+                (
+                    "actor_user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="governance_audit_events",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-seq'],
-                'indexes': [models.Index(fields=['object_key', 'seq'], name='governance__object__685170_idx'), models.Index(fields=['object_type', 'seq'], name='governance__object__7aed5f_idx')],
+                "ordering": ["-seq"],
+                "indexes": [
+                    models.Index(
+                        fields=["object_key", "seq"], name="governance__object__685170_idx"
+                    ),
+                    models.Index(
+                        fields=["object_type", "seq"], name="governance__object__7aed5f_idx"
+                    ),
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='assetgovernance',
-            index=models.Index(fields=['classification'], name='governance__classif_b9c37d_idx'),
+            model_name="assetgovernance",
+            index=models.Index(fields=["classification"], name="governance__classif_b9c37d_idx"),
         ),
         migrations.AddIndex(
-            model_name='assetgovernance',
-            index=models.Index(fields=['next_review_due'], name='governance__next_re_2c28f4_idx'),
+            model_name="assetgovernance",
+            index=models.Index(fields=["next_review_due"], name="governance__next_re_2c28f4_idx"),
         ),
         migrations.AddConstraint(
-            model_name='assetgovernance',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('column__isnull', True), ('dataset__isnull', False)), models.Q(('column__isnull', False), ('dataset__isnull', True)), _connector='OR'), name='asset_governance_dataset_xor_column'),
+            model_name="assetgovernance",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("column__isnull", True), ("dataset__isnull", False)),
+                    models.Q(("column__isnull", False), ("dataset__isnull", True)),
+                    _connector="OR",
+                ),
+                name="asset_governance_dataset_xor_column",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='tagsuggestion',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('masking_policy__isnull', True), ('tag__isnull', False)), models.Q(('masking_policy__isnull', False), ('tag__isnull', True)), _connector='OR'), name='tag_suggestion_tag_xor_policy'),
+            model_name="tagsuggestion",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("masking_policy__isnull", True), ("tag__isnull", False)),
+                    models.Q(("masking_policy__isnull", False), ("tag__isnull", True)),
+                    _connector="OR",
+                ),
+                name="tag_suggestion_tag_xor_policy",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='tagsuggestion',
-            constraint=models.UniqueConstraint(condition=models.Q(('tag__isnull', False)), fields=('asset', 'tag', 'source'), name='tag_suggestion_unique_tag'),
+            model_name="tagsuggestion",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("tag__isnull", False)),
+                fields=("asset", "tag", "source"),
+                name="tag_suggestion_unique_tag",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='tagsuggestion',
-            constraint=models.UniqueConstraint(condition=models.Q(('masking_policy__isnull', False)), fields=('asset', 'masking_policy', 'source'), name='tag_suggestion_unique_policy'),
+            model_name="tagsuggestion",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("masking_policy__isnull", False)),
+                fields=("asset", "masking_policy", "source"),
+                name="tag_suggestion_unique_policy",
+            ),
         ),
     ]

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from graph import selectors as graph_selectors
+from graph.keys import key_name
 from graph.models import Column, Dataset
 
 from .. import services
@@ -134,7 +135,7 @@ def _report(request: HttpRequest, result: services.BulkResult) -> None:
         )
     if result.refused:
         names = ", ".join(
-            f"{_short(asset.key)} ({asset.steward.name if asset.steward_id else 'no steward'})"
+            f"{key_name(asset.key)} ({asset.steward.name if asset.steward_id else 'no steward'})"
             for asset, _ in result.refused
         )
         count = len(result.refused)
@@ -143,7 +144,3 @@ def _report(request: HttpRequest, result: services.BulkResult) -> None:
             f"{count} not changed — only their steward or a compliance admin may change "
             f"{'them' if count != 1 else 'it'}: {names}.",
         )
-
-
-def _short(key: str) -> str:
-    return key.split("://", 1)[-1]

@@ -16,6 +16,8 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.timesince import timesince
 
+from graph.keys import ColumnKey, DatasetKey, is_column_key
+
 from ..models import AuditEvent, review_state_of
 from ..permissions import governance_required
 
@@ -191,7 +193,9 @@ class EventRow:
         key = self.event.object_key
         if "://" not in key:
             return key.partition(":")[2] or key
-        return key.rpartition("#")[2] if "#" in key else key.rpartition(".")[2]
+        if is_column_key(key):
+            return ColumnKey.parse(key).column
+        return DatasetKey.parse(key).table
 
     @property
     def context(self) -> str:
@@ -199,10 +203,10 @@ class EventRow:
         key = self.event.object_key
         if "://" not in key:
             return self.event.object_type.replace("_", " ")
-        path = key.split("://", 1)[1]
-        if "#" in path:
-            return f"column of {path.partition('#')[0]}"
-        return f"table in {path.rpartition('.')[0]}" if "." in path else "table"
+        if is_column_key(key):
+            return f"column of {ColumnKey.parse(key).dataset.name}"
+        name = DatasetKey.parse(key).name
+        return f"table in {name.rpartition('.')[0]}" if "." in name else "table"
 
 
 def event_rows(events: Iterable[AuditEvent]) -> list[EventRow]:

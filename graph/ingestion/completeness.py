@@ -20,7 +20,7 @@ from django.db.models import Count, QuerySet, Sum
 from graph.models import IngestionRun
 from graph.sources.base import LineageSource
 
-from .lineage import QueryFilter
+from .filter import QueryFilter
 
 logger = logging.getLogger(__name__)
 

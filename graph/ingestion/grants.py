@@ -21,9 +21,10 @@ import logging
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
-from graph import catalog
+from graph import keys
 from graph.models import IngestionRun, Source
-from graph.sources.base import FetchIssue, source_for
+from graph.sources import source_for
+from graph.sources.base import FetchIssue
 from graph.store.base import GrantObservation, GraphStore, MembershipObservation, Replaced
 
 logger = logging.getLogger(__name__)
@@ -57,7 +58,7 @@ class GrantsSynced:
 def _key(platform: str, *parts: str) -> str | None:
     """The dataset key of an object, whatever characters its (unquoted) name parts hold."""
     quoted = ".".join('"' + part.replace('"', '""') + '"' for part in parts)
-    return catalog.dataset_key(platform, quoted)
+    return keys.dataset_key(platform, quoted)
 
 
 def grant_snapshot(

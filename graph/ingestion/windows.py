@@ -1,4 +1,8 @@
-"""Many windows: a backfill split into runs, the incremental sync, and running them in-process."""
+"""Many windows: a backfill split into runs, the incremental sync, and running them in-process.
+
+Enqueuing windows as Celery tasks is the job of ``graph.tasks`` and ``graph.jobs``, above this
+package: ingestion never imports them.
+"""
 
 from __future__ import annotations
 
@@ -13,10 +17,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from graph.models import Backfill, IngestionRun, Source
-from graph.sources.base import LineageSource, source_for
+from graph.sources import source_for
+from graph.sources.base import LineageSource
 from graph.store.base import GraphStore
 
-from .runs import Progress, run_execute
+from .window import Progress, run_execute
 
 logger = logging.getLogger(__name__)
 
@@ -57,20 +62,6 @@ def backfill(
             ]
         )
     return job
-
-
-def run_backfill(*, backfill: Backfill) -> int:
-    """Enqueue one task per queued window of the backfill, once the transaction commits."""
-    from graph.tasks import ingest_window_task
-
-    run_ids = list(
-        backfill.runs.filter(status=IngestionRun.Status.QUEUED)
-        .order_by("window_start")
-        .values_list("pk", flat=True)
-    )
-    for run_id in run_ids:
-        transaction.on_commit(lambda run_id=run_id: ingest_window_task.delay(run_id))
-    return len(run_ids)
 
 
 def sync_windows(*, source: Source, now: datetime | None = None) -> list[IngestionRun]:

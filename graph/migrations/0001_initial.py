@@ -5,183 +5,303 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Backfill',
+            name="Backfill",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('start', models.DateTimeField()),
-                ('end', models.DateTimeField()),
-                ('windows_total', models.PositiveIntegerField(default=0)),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.CharField(blank=True, max_length=150)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("start", models.DateTimeField()),
+                ("end", models.DateTimeField()),
+                ("windows_total", models.PositiveIntegerField(default=0)),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                ("created_by", models.CharField(blank=True, max_length=150)),
             ],
             options={
-                'ordering': ['-created'],
+                "ordering": ["-created"],
             },
         ),
         migrations.CreateModel(
-            name='Source',
+            name="Source",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=128, unique=True)),
-                ('kind', models.CharField(choices=[('snowflake', 'Snowflake'), ('postgres', 'Postgres'), ('dbt', 'dbt'), ('openlineage', 'OpenLineage')], max_length=32)),
-                ('enabled', models.BooleanField(default=True)),
-                ('options', models.JSONField(blank=True, default=dict)),
-                ('watermark', models.DateTimeField(blank=True, null=True)),
-                ('created', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=128, unique=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("snowflake", "Snowflake"),
+                            ("postgres", "Postgres"),
+                            ("dbt", "dbt"),
+                            ("openlineage", "OpenLineage"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                ("enabled", models.BooleanField(default=True)),
+                ("options", models.JSONField(blank=True, default=dict)),
+                ("watermark", models.DateTimeField(blank=True, null=True)),
+                ("created", models.DateTimeField(auto_now_add=True)),
             ],
         ),
         migrations.CreateModel(
-            name='StoreAlias',
+            name="StoreAlias",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('old_key', models.CharField(max_length=700, unique=True)),
-                ('key', models.CharField(db_index=True, max_length=700)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("old_key", models.CharField(max_length=700, unique=True)),
+                ("key", models.CharField(db_index=True, max_length=700)),
             ],
             options={
-                'db_table': 'graph_store_alias',
+                "db_table": "graph_store_alias",
             },
         ),
         migrations.CreateModel(
-            name='StoreNode',
+            name="StoreNode",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=700, unique=True)),
-                ('label', models.CharField(max_length=16)),
-                ('name', models.CharField(max_length=512)),
-                ('platform', models.CharField(blank=True, max_length=64)),
-                ('dataset_key', models.CharField(blank=True, db_index=True, max_length=512)),
-                ('kind', models.CharField(blank=True, max_length=32)),
-                ('object_id', models.CharField(blank=True, db_index=True, max_length=128)),
-                ('first_seen', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=700, unique=True)),
+                ("label", models.CharField(max_length=16)),
+                ("name", models.CharField(max_length=512)),
+                ("platform", models.CharField(blank=True, max_length=64)),
+                ("dataset_key", models.CharField(blank=True, db_index=True, max_length=512)),
+                ("kind", models.CharField(blank=True, max_length=32)),
+                ("object_id", models.CharField(blank=True, db_index=True, max_length=128)),
+                ("first_seen", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'db_table': 'graph_store_node',
+                "db_table": "graph_store_node",
             },
         ),
         migrations.CreateModel(
-            name='Dataset',
+            name="Dataset",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=512, unique=True)),
-                ('platform', models.CharField(max_length=64)),
-                ('database', models.CharField(blank=True, max_length=255)),
-                ('schema', models.CharField(blank=True, max_length=255)),
-                ('name', models.CharField(max_length=255)),
-                ('kind', models.CharField(default='table', max_length=32)),
-                ('object_id', models.CharField(blank=True, db_index=True, max_length=128)),
-                ('description', models.TextField(blank=True)),
-                ('first_seen', models.DateTimeField(blank=True, null=True)),
-                ('last_seen', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=512, unique=True)),
+                ("platform", models.CharField(max_length=64)),
+                ("database", models.CharField(blank=True, max_length=255)),
+                ("schema", models.CharField(blank=True, max_length=255)),
+                ("name", models.CharField(max_length=255)),
+                ("kind", models.CharField(default="table", max_length=32)),
+                ("object_id", models.CharField(blank=True, db_index=True, max_length=128)),
+                ("description", models.TextField(blank=True)),
+                ("first_seen", models.DateTimeField(blank=True, null=True)),
+                ("last_seen", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'ordering': ['key'],
-                'indexes': [models.Index(fields=['name'], name='graph_datas_name_a5ef5c_idx'), models.Index(fields=['platform', 'schema'], name='graph_datas_platfor_eb9e5f_idx')],
+                "ordering": ["key"],
+                "indexes": [
+                    models.Index(fields=["name"], name="graph_datas_name_a5ef5c_idx"),
+                    models.Index(
+                        fields=["platform", "schema"], name="graph_datas_platfor_eb9e5f_idx"
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Column',
+            name="Column",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=700, unique=True)),
-                ('name', models.CharField(max_length=255)),
-                ('data_type', models.CharField(blank=True, max_length=128)),
-                ('ordinal', models.PositiveIntegerField(default=0)),
-                ('dataset', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='columns', to='graph.dataset')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=700, unique=True)),
+                ("name", models.CharField(max_length=255)),
+                ("data_type", models.CharField(blank=True, max_length=128)),
+                ("ordinal", models.PositiveIntegerField(default=0)),
+                (
+                    "dataset",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="columns",
+                        to="graph.dataset",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['dataset', 'ordinal', 'name'],
+                "ordering": ["dataset", "ordinal", "name"],
             },
         ),
         migrations.CreateModel(
-            name='IngestionRun',
+            name="IngestionRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('window_start', models.DateTimeField()),
-                ('window_end', models.DateTimeField()),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('succeeded', 'Succeeded'), ('failed', 'Failed')], default='queued', max_length=16)),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('rows_read', models.PositiveIntegerField(default=0)),
-                ('statements_kept', models.PositiveIntegerField(default=0)),
-                ('statements_filtered', models.PositiveIntegerField(default=0)),
-                ('cache_hits', models.PositiveIntegerField(default=0)),
-                ('parse_failures', models.PositiveIntegerField(default=0)),
-                ('datasets_written', models.PositiveIntegerField(default=0)),
-                ('edges_written', models.PositiveIntegerField(default=0)),
-                ('reads_written', models.PositiveIntegerField(default=0)),
-                ('duration_seconds', models.FloatField(default=0)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('error', models.TextField(blank=True)),
-                ('backfill', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='runs', to='graph.backfill')),
-                ('source', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='runs', to='graph.source')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("window_start", models.DateTimeField()),
+                ("window_end", models.DateTimeField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("succeeded", "Succeeded"),
+                            ("failed", "Failed"),
+                        ],
+                        default="queued",
+                        max_length=16,
+                    ),
+                ),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                ("rows_read", models.PositiveIntegerField(default=0)),
+                ("statements_kept", models.PositiveIntegerField(default=0)),
+                ("statements_filtered", models.PositiveIntegerField(default=0)),
+                ("cache_hits", models.PositiveIntegerField(default=0)),
+                ("parse_failures", models.PositiveIntegerField(default=0)),
+                ("datasets_written", models.PositiveIntegerField(default=0)),
+                ("edges_written", models.PositiveIntegerField(default=0)),
+                ("reads_written", models.PositiveIntegerField(default=0)),
+                ("duration_seconds", models.FloatField(default=0)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("error", models.TextField(blank=True)),
+                (
+                    "backfill",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="runs",
+                        to="graph.backfill",
+                    ),
+                ),
+                (
+                    "source",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="runs",
+                        to="graph.source",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-window_start'],
+                "ordering": ["-window_start"],
             },
         ),
         migrations.CreateModel(
-            name='ParseFailure',
+            name="ParseFailure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('query_id', models.CharField(blank=True, max_length=128)),
-                ('statement', models.TextField()),
-                ('reason', models.TextField()),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='failures', to='graph.ingestionrun')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("query_id", models.CharField(blank=True, max_length=128)),
+                ("statement", models.TextField()),
+                ("reason", models.TextField()),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="failures",
+                        to="graph.ingestionrun",
+                    ),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='backfill',
-            name='source',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='backfills', to='graph.source'),
+            model_name="backfill",
+            name="source",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="backfills",
+                to="graph.source",
+            ),
         ),
         migrations.CreateModel(
-            name='StoreEdge',
+            name="StoreEdge",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('upstream', models.CharField(max_length=700)),
-                ('downstream', models.CharField(db_index=True, max_length=700)),
-                ('level', models.CharField(max_length=8)),
-                ('transformation_type', models.CharField(max_length=64)),
-                ('query_id', models.CharField(blank=True, max_length=128, null=True)),
-                ('job', models.CharField(blank=True, max_length=512, null=True)),
-                ('job_version', models.CharField(blank=True, max_length=128, null=True)),
-                ('execution_status', models.CharField(default='SUCCESS', max_length=32)),
-                ('masking', models.CharField(default='identity', max_length=16)),
-                ('first_seen', models.DateTimeField()),
-                ('last_seen', models.DateTimeField()),
-                ('run_count', models.PositiveIntegerField(default=1)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("upstream", models.CharField(max_length=700)),
+                ("downstream", models.CharField(db_index=True, max_length=700)),
+                ("level", models.CharField(max_length=8)),
+                ("transformation_type", models.CharField(max_length=64)),
+                ("query_id", models.CharField(blank=True, max_length=128, null=True)),
+                ("job", models.CharField(blank=True, max_length=512, null=True)),
+                ("job_version", models.CharField(blank=True, max_length=128, null=True)),
+                ("execution_status", models.CharField(default="SUCCESS", max_length=32)),
+                ("masking", models.CharField(default="identity", max_length=16)),
+                ("first_seen", models.DateTimeField()),
+                ("last_seen", models.DateTimeField()),
+                ("run_count", models.PositiveIntegerField(default=1)),
             ],
             options={
-                'db_table': 'graph_store_edge',
-                'constraints': [models.UniqueConstraint(fields=('upstream', 'downstream'), name='store_edge_unique')],
+                "db_table": "graph_store_edge",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("upstream", "downstream"), name="store_edge_unique"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='StoreRead',
+            name="StoreRead",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('principal', models.CharField(max_length=255)),
-                ('principal_kind', models.CharField(max_length=8)),
-                ('dataset_key', models.CharField(db_index=True, max_length=512)),
-                ('first_seen', models.DateTimeField()),
-                ('last_seen', models.DateTimeField()),
-                ('count', models.PositiveIntegerField(default=1)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("principal", models.CharField(max_length=255)),
+                ("principal_kind", models.CharField(max_length=8)),
+                ("dataset_key", models.CharField(db_index=True, max_length=512)),
+                ("first_seen", models.DateTimeField()),
+                ("last_seen", models.DateTimeField()),
+                ("count", models.PositiveIntegerField(default=1)),
             ],
             options={
-                'db_table': 'graph_store_read',
-                'constraints': [models.UniqueConstraint(fields=('principal', 'dataset_key'), name='store_read_unique')],
+                "db_table": "graph_store_read",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("principal", "dataset_key"), name="store_read_unique"
+                    )
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='ingestionrun',
-            index=models.Index(fields=['source', 'window_start'], name='graph_inges_source__d57c3a_idx'),
+            model_name="ingestionrun",
+            index=models.Index(
+                fields=["source", "window_start"], name="graph_inges_source__d57c3a_idx"
+            ),
         ),
     ]

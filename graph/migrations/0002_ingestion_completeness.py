@@ -4,25 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('graph', '0001_initial'),
+        ("graph", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='ingestionrun',
-            name='statements_excluded',
+            model_name="ingestionrun",
+            name="statements_excluded",
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='ingestionrun',
-            name='statements_with_lineage',
+            model_name="ingestionrun",
+            name="statements_with_lineage",
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='ingestionrun',
-            name='warehouse_statements',
+            model_name="ingestionrun",
+            name="warehouse_statements",
             field=models.PositiveIntegerField(blank=True, null=True),
         ),
     ]

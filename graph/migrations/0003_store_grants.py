@@ -4,41 +4,58 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('graph', '0002_ingestion_completeness'),
+        ("graph", "0002_ingestion_completeness"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='StoreGrant',
+            name="StoreGrant",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('principal', models.CharField(max_length=255)),
-                ('principal_kind', models.CharField(max_length=8)),
-                ('dataset_key', models.CharField(db_index=True, max_length=512)),
-                ('privilege', models.CharField(max_length=64)),
-                ('granted_on', models.CharField(blank=True, max_length=32)),
-                ('granted_at', models.DateTimeField(blank=True, null=True)),
-                ('granted_by', models.CharField(blank=True, max_length=255, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("principal", models.CharField(max_length=255)),
+                ("principal_kind", models.CharField(max_length=8)),
+                ("dataset_key", models.CharField(db_index=True, max_length=512)),
+                ("privilege", models.CharField(max_length=64)),
+                ("granted_on", models.CharField(blank=True, max_length=32)),
+                ("granted_at", models.DateTimeField(blank=True, null=True)),
+                ("granted_by", models.CharField(blank=True, max_length=255, null=True)),
             ],
             options={
-                'db_table': 'graph_store_grant',
-                'constraints': [models.UniqueConstraint(fields=('principal', 'dataset_key', 'privilege'), name='store_grant_unique')],
+                "db_table": "graph_store_grant",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("principal", "dataset_key", "privilege"), name="store_grant_unique"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='StoreMembership',
+            name="StoreMembership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('member', models.CharField(max_length=255)),
-                ('member_kind', models.CharField(max_length=8)),
-                ('role', models.CharField(db_index=True, max_length=255)),
-                ('granted_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("member", models.CharField(max_length=255)),
+                ("member_kind", models.CharField(max_length=8)),
+                ("role", models.CharField(db_index=True, max_length=255)),
+                ("granted_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'db_table': 'graph_store_membership',
-                'constraints': [models.UniqueConstraint(fields=('member', 'role'), name='store_membership_unique')],
+                "db_table": "graph_store_membership",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("member", "role"), name="store_membership_unique"
+                    )
+                ],
             },
         ),
     ]

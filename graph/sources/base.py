@@ -13,10 +13,6 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from graph.models import Source
 
 logger = logging.getLogger(__name__)
 
@@ -142,20 +138,3 @@ class LineageSource(ABC):
 
     def __exit__(self, *exc_info) -> None:
         self.close()
-
-
-# Kinds whose history the portal pulls (the others push: OpenLineage events, dbt uploads).
-PULLED_KINDS = ("snowflake", "postgres")
-
-
-def source_for(source: Source) -> LineageSource:
-    """The source implementation for a ``graph.models.Source`` row."""
-    if source.kind == "snowflake":
-        from .snowflake import SnowflakeSource
-
-        return SnowflakeSource.from_model(source)
-    if source.kind == "postgres":
-        from .postgres import PostgresSource
-
-        return PostgresSource.from_model(source)
-    raise ValueError(f"source {source.name!r}: no fetcher for kind {source.kind!r}")

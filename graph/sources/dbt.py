@@ -1,7 +1,7 @@
 """dbt: what a project's artifacts say (``manifest.json``, ``run_results.json``, ``catalog.json``).
 
 The artifacts are pushed, not fetched: a deployment uploads those of a ``dbt build`` and
-``graph.sources.dbt_ingest.dbt_artifacts_ingest`` records them as one ``IngestionRun``.
+``graph.ingestion.dbt.dbt_artifacts_ingest`` records them as one ``IngestionRun``.
 This module reads and checks them, and serves them as a ``DbtSource`` in the shape every
 source has (one CTAS-shaped record per model and snapshot), for the generic pipeline.
 
@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
-from graph import catalog
+from graph import keys
 
 from .base import (
     AccessedObject,
@@ -93,7 +93,7 @@ class DbtArtifacts:
     other_nodes: int = 0  # tests, analyses, operations…: read, but no lineage
 
     def key(self, node: DbtNode) -> str | None:
-        return catalog.dataset_key(
+        return keys.dataset_key(
             self.platform, node.relation, default_db=node.database, default_schema=node.schema
         )
 
@@ -191,7 +191,7 @@ def _add_node(artifacts: DbtArtifacts, unique_id: str, raw: Any) -> None:
         artifacts.issues.append(FetchIssue(unique_id, reason, skipped=True))
         return
     artifacts.nodes[unique_id] = node
-    table = catalog.key_name(key)
+    table = keys.key_name(key)
     artifacts.columns += [
         KnownColumn(table, str(c["name"]), c.get("data_type") or "", 0)
         for c in (raw.get("columns") or {}).values()
@@ -257,7 +257,7 @@ def _add_catalog(artifacts: DbtArtifacts, data: dict) -> None:
             continue
         if str((entry.get("metadata") or {}).get("type") or "").upper() == "VIEW":
             artifacts.nodes[unique_id] = replace(node, kind="view")
-        table = catalog.key_name(artifacts.key(node) or "")
+        table = keys.key_name(artifacts.key(node) or "")
         artifacts.columns += [
             KnownColumn(table, str(c["name"]), str(c.get("type") or ""), int(c.get("index") or 0))
             for c in (entry.get("columns") or {}).values()

@@ -34,9 +34,9 @@ from typing import Any
 import psycopg
 from django.db import transaction
 
-from graph.ingestion import default_parser
 from graph.models import Source
 from graph.sql import ParseResult
+from graph.sql.shared import default_parser
 
 from .base import (
     AccessedObject,

@@ -1,4 +1,5 @@
 """Chooses the graph store backend from settings: Neo4j when NEO4J_URI is set, else embedded."""
+
 from __future__ import annotations
 
 import threading

@@ -13,7 +13,8 @@ Semantics every backend keeps:
   An observation widens ``first_seen``/``last_seen``; its ``run_count`` is added only
   when it extends the known time range (a replayed window lies inside it), and the
   latest observation (greatest ``last_seen``) sets ``transformation_type``,
-  ``query_id``, ``job``, ``job_version``, ``execution_status`` and ``masking``.
+  ``query_id``, ``job``, ``job_version``, ``execution_status``, ``masking`` and the
+  OpenLineage vocabulary ``flow_type``/``subtype``/``masked``.
 * ``as_of`` keeps only edges whose ``first_seen`` is on or before it, and only
   datasets that existed then (``first_seen`` on or before it, or no ``first_seen``).
 * A rename keeps identity: ``rename_dataset`` moves the node (and its columns and edges)
@@ -36,6 +37,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from graph.keys import column_key
+
+__all__ = ["column_key"]  # the key of a column, for callers that build observations
+
 MAX_DEPTH = 20
 
 Direction = Literal["upstream", "downstream", "both"]
@@ -54,11 +59,6 @@ def check_depth(depth: int) -> int:
     if isinstance(depth, bool) or not isinstance(depth, int) or not 1 <= depth <= MAX_DEPTH:
         raise ValueError(f"depth must be an integer from 1 to {MAX_DEPTH}, got {depth!r}")
     return depth
-
-
-def column_key(dataset_key: str, column: str) -> str:
-    """The key of a column: its dataset's key, '#', the lower-cased column name."""
-    return f"{dataset_key}#{column.lower()}"
 
 
 @dataclass(frozen=True)
@@ -98,6 +98,10 @@ class EdgeObservation:
     job_version: str | None = None
     execution_status: str = "SUCCESS"
     masking: str = "identity"  # identity | hashed | aggregated | redacted | transformed | unknown
+    # OpenLineage's transformation vocabulary for column edges (None where nobody said):
+    flow_type: str | None = None  # DIRECT | INDIRECT
+    subtype: str | None = None  # IDENTITY | TRANSFORMATION | AGGREGATION | FILTER | JOIN | …
+    masked: bool | None = None  # does the transformation mask the value?
 
 
 @dataclass(frozen=True)
@@ -128,6 +132,9 @@ class Edge:
     job_version: str | None
     execution_status: str
     masking: str
+    flow_type: str | None = None
+    subtype: str | None = None
+    masked: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -327,6 +334,18 @@ class GraphStore(ABC):
     @abstractmethod
     def edges_of(self, key: str, *, as_of: datetime | None = None) -> list[Edge]:
         """Every edge into or out of the dataset or column ``key``."""
+
+    @abstractmethod
+    def edges_from(self, keys: Sequence[str], *, as_of: datetime | None = None) -> list[Edge]:
+        """Every edge leaving one of ``keys`` (datasets or columns, former keys followed).
+
+        The building block of walks that decide per edge whether to go on (a value that
+        is hashed on one edge stops there): one call per step for a whole frontier.
+        """
+
+    @abstractmethod
+    def edges_to(self, keys: Sequence[str], *, as_of: datetime | None = None) -> list[Edge]:
+        """Every edge arriving at one of ``keys``: ``edges_from`` walking upstream."""
 
     @abstractmethod
     def readers(self, dataset_key: str) -> list[Read]:

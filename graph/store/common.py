@@ -6,11 +6,15 @@ backend's lookup function, and the ordering rules the contract suite relies on.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TypeVar
+
+from graph.keys import ColumnKey, DatasetKey
+from graph.masking import FLOW_TYPES
 
 from .base import (
     MAX_DEPTH,
@@ -29,6 +33,8 @@ from .base import (
 T = TypeVar("T")
 
 LEVELS = ("dataset", "column")
+# OpenLineage names the common subtypes; producers may use others of the same shape.
+_SUBTYPE = re.compile(r"^[A-Z][A-Z_]{0,15}$")
 PRINCIPAL_KINDS = ("user", "role")
 DIRECTIONS = ("upstream", "downstream", "both")
 PLACEHOLDER_KIND = "unknown"  # a dataset only known as the end of an edge or a read
@@ -62,22 +68,14 @@ def check_choice(value: str, choices: Sequence[str], what: str) -> str:
 
 def dataset_parts(key: str) -> tuple[str, str]:
     """(platform, name) of a dataset key ``platform://database.schema.table``."""
-    platform, sep, name = key.partition("://")
-    return (platform, name) if sep else ("", key)
+    parsed = DatasetKey.parse(key)
+    return parsed.platform, parsed.name
 
 
 def split_column_key(key: str) -> tuple[str, str]:
-    """(dataset key, column name) of a column key ``<dataset key>#<column>``.
-
-    Splits at the first ``#`` after the platform: column names (Oracle's ``EMP#``) are
-    likelier to hold one than table names.
-    """
-    head, sep, rest = key.partition("://")
-    offset = len(head) + len(sep) if sep else 0
-    cut = key.find("#", offset)
-    if cut < 0:
-        raise ValueError(f"not a column key (no '#'): {key!r}")
-    return key[:cut], key[cut + 1 :]
+    """(dataset key, column name) of a column key ``<dataset key>#<column>``."""
+    parsed = ColumnKey.parse(key)
+    return parsed.dataset_key, parsed.column
 
 
 def placeholder_dataset(key: str) -> DatasetNode:
@@ -150,6 +148,14 @@ def valid_edge(row: EdgeObservation, aliases: dict[str, str]) -> EdgeObservation
         raise ValueError(f"first_seen is after last_seen for {row.upstream} -> {row.downstream}")
     if row.run_count < 0:
         raise ValueError(f"run_count must not be negative, got {row.run_count}")
+    if row.flow_type is not None:
+        check_choice(row.flow_type, FLOW_TYPES, "flow_type")
+    if row.subtype is not None and not _SUBTYPE.match(row.subtype):
+        raise ValueError(
+            f"subtype must be an upper-case word of at most 16 letters, got {row.subtype!r}"
+        )
+    if row.masked not in (None, True, False):
+        raise ValueError(f"masked must be true, false or null, got {row.masked!r}")
     return replace(
         row,
         upstream=aliases.get(row.upstream, row.upstream),

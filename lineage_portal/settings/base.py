@@ -1,4 +1,5 @@
 """Settings shared by every environment; the environment is read here and only here."""
+
 from pathlib import Path
 
 import environ

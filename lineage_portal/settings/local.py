@@ -1,4 +1,5 @@
 """Settings for one machine: `make run` (SQLite and the embedded graph store by default)."""
+
 from .base import *  # noqa: F403
 from .base import env
 

@@ -1,4 +1,5 @@
 """Settings for a deployment: secrets and services come from the environment, never defaults."""
+
 from .base import *  # noqa: F403
 from .base import env
 

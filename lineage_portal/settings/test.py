@@ -5,6 +5,7 @@ Neo4j is reached over Bolt at TEST_NEO4J_URI by the tests that exercise that bac
 The application's default graph store stays embedded so that each test chooses its
 backend explicitly through the fixtures in tests/conftest.py.
 """
+
 from .base import *  # noqa: F403
 from .base import env
 

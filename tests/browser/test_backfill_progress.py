@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.contrib.auth.models import Group
 
-from governance.roles import COMPLIANCE_ADMIN
 from graph.models import Backfill, IngestionRun, Source
+from lineage_portal.access import COMPLIANCE_ADMIN
 
 from .conftest import PASSWORD
 

@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from governance import services
 from governance.models import AuditEvent, Review
-from governance.roles import AUDITOR, STEWARD
 from graph.models import Column, Dataset
+from lineage_portal.access import AUDITOR, STEWARD
 from tests.governance.factories import tag
 
 from .conftest import PASSWORD

@@ -7,8 +7,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from governance.models import AssetGovernance, MaskingPolicy, RegulatoryTag, Steward
-from governance.roles import AUDITOR, COMPLIANCE_ADMIN, STEWARD
 from graph.models import Column, Dataset
+from lineage_portal.access import AUDITOR, COMPLIANCE_ADMIN, STEWARD
 
 
 class DatasetFactory(factory.django.DjangoModelFactory):

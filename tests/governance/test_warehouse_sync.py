@@ -18,7 +18,8 @@ from governance.services import (
     tags_set,
 )
 from governance.warehouse_sync import POLICY_SOURCE, TAG_SOURCE, warehouse_tags_sync
-from graph import catalog
+from graph import keys as graph_keys
+from graph.ingestion import catalog
 from graph.models import Column, Source
 from graph.sources.snowflake import SnowflakeSource
 
@@ -51,10 +52,10 @@ def warehouse(db, demo):  # noqa: F811 - the imported session fixture
     )
     with SnowflakeSource(connect_kwargs=demo.connect_kwargs(), latency=timedelta(0)) as fetcher:
         known = fetcher.fetch_columns()
-    keys = {c.table: catalog.dataset_key("snowflake", c.table) for c in known}
+    keys = {c.table: graph_keys.dataset_key("snowflake", c.table) for c in known}
     catalog.catalog_upsert(
         datasets=[
-            catalog.CatalogDataset(key=key, platform="snowflake", name=catalog.key_name(key))
+            catalog.CatalogDataset(key=key, platform="snowflake", name=graph_keys.key_name(key))
             for key in keys.values()
         ],
         columns=[

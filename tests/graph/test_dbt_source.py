@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from graph.ingestion import ingest_window
+from graph.ingestion.dbt import dbt_artifacts_ingest
 from graph.models import Column, Dataset, IngestionRun, Source
 from graph.sources.dbt import DbtSource, load_artifacts
-from graph.sources.dbt_ingest import dbt_artifacts_ingest
 
 ROOT = Path(__file__).resolve().parents[2]
 DUCK = "duckdb://shop"

@@ -9,9 +9,9 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from governance.roles import AUDITOR, COMPLIANCE_ADMIN, STEWARD
 from graph.demo import demo_source
 from graph.models import Backfill, IngestionRun, ParseFailure, Source
+from lineage_portal.access import AUDITOR, COMPLIANCE_ADMIN, STEWARD
 
 from .conftest import EMULATOR_NOISE
 

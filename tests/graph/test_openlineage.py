@@ -41,8 +41,10 @@ from openlineage.client.transport.http import (
 from rest_framework.authtoken.models import Token
 
 from graph import store as graph_store
+from graph.ingestion.openlineage import openlineage_event_ingest
 from graph.models import Column, Dataset
-from graph.sources.openlineage import dataset_name, input_masking, openlineage_event_ingest
+from graph.sources.openlineage.mapping import input_masking
+from graph.sources.openlineage.naming import dataset_name
 from graph.store.base import column_key
 
 URL = "/api/v1/lineage"
@@ -270,6 +272,10 @@ def test_client_start_and_complete_build_table_and_column_lineage(emit, app_stor
         (column_key(RAW, "amount"), "total"): "aggregated",
         (column_key(RAW, "country"), "country_upper"): "transformed",
     }, "the INDIRECT filter on COUNTRY is not column lineage"
+    hashed = edge(app_store, column_key(RAW, "email"), column_key(SUMMARY, "email_hash"))
+    assert (hashed.flow_type, hashed.subtype, hashed.masked) == ("DIRECT", "TRANSFORMATION", True)
+    total = edge(app_store, column_key(RAW, "amount"), column_key(SUMMARY, "total"))
+    assert (total.flow_type, total.subtype, total.masked) == ("DIRECT", "AGGREGATION", False)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -553,7 +559,7 @@ def test_column_masking(transformations, legacy, masking):
 
 
 def test_service_refuses_invalid_events_before_writing(embedded_store):
-    from graph.sources.openlineage import InvalidEvent
+    from graph.sources.openlineage.validation import InvalidEvent
 
     with pytest.raises(InvalidEvent) as refused:
         openlineage_event_ingest(event=raw_event(outputs=[{"name": "x"}]), store=embedded_store)

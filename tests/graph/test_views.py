@@ -6,8 +6,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.urls import reverse
 
-from graph import selectors
 from graph.models import Column, Dataset, IngestionRun, ParseFailure, Source
+from graph.selectors import catalog as catalog_selectors
+from graph.selectors import lineage as lineage_selectors
 from graph.store.base import ColumnNode, DatasetNode, EdgeObservation, StoreError
 
 RAW = "snowflake://prod_db.raw.customers"
@@ -214,7 +215,7 @@ def test_dashboard_says_so_when_the_graph_store_is_down(signed_in, warehouse, mo
         def counts(self):
             raise StoreError("Neo4j at bolt://db:7687 is unreachable")
 
-    monkeypatch.setattr(selectors, "get_store", lambda: Down())
+    monkeypatch.setattr(catalog_selectors, "get_store", lambda: Down())
 
     response = signed_in.get(reverse("home"))
 
@@ -393,7 +394,7 @@ def test_lineage_page_reports_an_unreachable_store(signed_in, warehouse, monkeyp
         def get_dataset(self, key):
             raise StoreError("Neo4j at bolt://db:7687 is unreachable")
 
-    monkeypatch.setattr(selectors, "get_store", lambda: Down())
+    monkeypatch.setattr(lineage_selectors, "get_store", lambda: Down())
 
     response = signed_in.get(reverse("lineage_detail"), {"dataset": STG})
 

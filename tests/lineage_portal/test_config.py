@@ -1,4 +1,5 @@
 """The seed-style YAML config: interpolation, defaults, and errors that name the bad key."""
+
 import subprocess
 import sys
 from pathlib import Path
@@ -26,7 +27,10 @@ def test_repo_config_loads_with_documented_defaults():
 
 
 def test_variables_are_interpolated_from_the_environment(tmp_path):
-    path = write(tmp_path, "monitoring:\n  slack_webhook_url: ${HOOK}\ntelemetry:\n  backfill_days: ${DAYS:-30}\n")
+    path = write(
+        tmp_path,
+        "monitoring:\n  slack_webhook_url: ${HOOK}\ntelemetry:\n  backfill_days: ${DAYS:-30}\n",
+    )
     config = load_config(path, environ={"HOOK": "http://127.0.0.1:9/hook"})
     assert config["monitoring"]["slack_webhook_url"] == "http://127.0.0.1:9/hook"
     assert config["telemetry"]["backfill_days"] == 30
@@ -44,7 +48,10 @@ def test_unset_variable_is_an_error_naming_it(tmp_path):
         ({"telemetry": {"backfil_days": 10}}, "telemetry.backfil_days"),
         ({"graf": {}}, "graf"),
         ({"telemetry": {"retry": {"attempts": "many"}}}, "telemetry.retry.attempts"),
-        ({"compliance": {"risk_levels": {"pii_exposure": "SEVERE"}}}, "compliance.risk_levels.pii_exposure"),
+        (
+            {"compliance": {"risk_levels": {"pii_exposure": "SEVERE"}}},
+            "compliance.risk_levels.pii_exposure",
+        ),
         ({"telemetry": {"window_hours": 48}}, "telemetry.window_hours"),
         ({"graph": {"backend": "memgraph"}}, "graph.backend"),
         ({"compliance": {"steward_enforcement": "sometimes"}}, "compliance.steward_enforcement"),
@@ -65,8 +72,11 @@ def test_bad_setting_stops_startup_with_its_name(tmp_path):
     env = {"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "lineage_portal.settings.local"}
     result = subprocess.run(
         [sys.executable, "manage.py", "check"],
-        cwd=ROOT, env={**env, "NEO4J_URI": "http://127.0.0.1:7474"},
-        capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env={**env, "NEO4J_URI": "http://127.0.0.1:7474"},
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode != 0
     assert "NEO4J_URI" in result.stderr
@@ -74,8 +84,11 @@ def test_bad_setting_stops_startup_with_its_name(tmp_path):
     bad = write(tmp_path, "telemetry:\n  scan_intervall_minutes: 5\n")
     result = subprocess.run(
         [sys.executable, "manage.py", "check"],
-        cwd=ROOT, env={**env, "LINEAGE_CONFIG": str(bad)},
-        capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env={**env, "LINEAGE_CONFIG": str(bad)},
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode != 0
     assert "telemetry.scan_intervall_minutes" in result.stderr

@@ -1,4 +1,5 @@
 """Every route refuses an anonymous request, generated from the URL conf so none is missed."""
+
 import re
 
 import pytest

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from graph import ingestion
 from graph.ingestion.completeness import runs_completeness
 from graph.models import IngestionRun, Source
-from graph.sources.base import PULLED_KINDS
+from graph.sources import PULLED_KINDS
 
 
 class Command(BaseCommand):

@@ -1,12 +1,13 @@
 """Ingest a dbt project's artifacts (manifest.json, run_results.json) into the lineage graph."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from graph.ingestion.dbt import dbt_artifacts_ingest
 from graph.models import IngestionRun, Source
-from graph.sources.dbt_ingest import dbt_artifacts_ingest
 from graph.store import get_store
 
 

@@ -11,9 +11,9 @@ from django.template.loader import get_template
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from . import selectors
-from .models import Dataset
-from .store.base import StoreError
+from .. import selectors
+from ..models import Dataset
+from ..store.base import StoreError
 
 PAGE_SIZE = 50
 DEFAULT_DEPTH = 2

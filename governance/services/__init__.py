@@ -4,8 +4,8 @@ This module is the one place to import them from. Every service takes keyword-on
 arguments, checks permission through ``governance.permissions``, raises
 ``ValidationError`` (naming the bad value), ``PermissionDenied`` or ``StaleAssetError``,
 and records an ``AuditEvent`` with what changed. The implementations live in
-``asset_services`` (one asset, bulk), ``review_services`` (attestations, suggestions)
-and ``registry_services`` (stewards, masking policies, tags).
+``assets`` (one asset, bulk), ``reviews`` (attestations, suggestions)
+and ``registry`` (stewards, masking policies, tags).
 """
 
 from __future__ import annotations
@@ -16,7 +16,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 
-from .asset_services import (
+from lineage_portal.access import AUDITOR, COMPLIANCE_ADMIN, ROLES, STEWARD
+
+from ..errors import StaleAssetError
+from .assets import (
     BulkResult,
     asset_governance_get_or_create,
     asset_update,
@@ -28,8 +31,7 @@ from .asset_services import (
     steward_assign,
     tags_set,
 )
-from .errors import StaleAssetError
-from .registry_services import (
+from .registry import (
     masking_policy_create,
     masking_policy_update,
     regulatory_tag_create,
@@ -37,8 +39,7 @@ from .registry_services import (
     steward_create,
     steward_update,
 )
-from .review_services import review_attest, tag_suggestion_accept, tag_suggestion_reject
-from .roles import AUDITOR, COMPLIANCE_ADMIN, ROLES, STEWARD
+from .reviews import review_attest, tag_suggestion_accept, tag_suggestion_reject
 
 __all__ = [
     "DEMO_LOGINS",

@@ -15,12 +15,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from governance.permissions import can_administer, ensure_can_administer
+from lineage_portal.access import can_administer, ensure_can_administer
 
-from . import ingestion, selectors
-from .ingestion.completeness import run_completeness
-from .models import Backfill, IngestionRun, Source
-from .views import PAGE_SIZE, _not_found
+from .. import jobs, selectors
+from ..ingestion.completeness import run_completeness
+from ..models import Backfill, IngestionRun, Source
+from .lineage import PAGE_SIZE, _not_found
 
 MAX_BACKFILL_DAYS = 365
 
@@ -102,10 +102,8 @@ def source_backfill_start(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("ingestion_run_list")
     days = form.cleaned_data["days"]
     try:
-        job = ingestion.backfill_start(
-            source=source, days=days, created_by=request.user.get_username()
-        )
-    except ingestion.JobRefused as exc:
+        job = jobs.backfill_start(source=source, days=days, created_by=request.user.get_username())
+    except jobs.JobRefused as exc:
         messages.error(request, str(exc))
         return redirect("ingestion_run_list")
     messages.success(
@@ -120,8 +118,8 @@ def source_sync_start(request: HttpRequest, pk: int) -> HttpResponse:
     ensure_can_administer(request.user)
     source = get_object_or_404(Source, pk=pk)
     try:
-        runs = ingestion.sync_start(source=source)
-    except ingestion.JobRefused as exc:
+        runs = jobs.sync_start(source=source)
+    except jobs.JobRefused as exc:
         messages.error(request, str(exc))
     else:
         if runs:
@@ -141,8 +139,8 @@ def backfill_retry(request: HttpRequest, pk: int) -> HttpResponse:
     ensure_can_administer(request.user)
     backfill = get_object_or_404(Backfill.objects.select_related("source"), pk=pk)
     try:
-        count = ingestion.backfill_retry(backfill=backfill)
-    except ingestion.JobRefused as exc:
+        count = jobs.backfill_retry(backfill=backfill)
+    except jobs.JobRefused as exc:
         messages.error(request, str(exc))
     else:
         messages.success(

@@ -12,15 +12,14 @@ from django.db import transaction
 
 from graph.models import StoreGrant, StoreMembership
 
-from . import embedded_sql as sql
-from .base import (
+from ..base import (
     Grant,
     GrantObservation,
     MembershipObservation,
     PrincipalKind,
     Replaced,
 )
-from .common import (
+from ..common import (
     check_choice,
     chunked,
     grant_key,
@@ -32,6 +31,7 @@ from .common import (
     valid_grant,
     valid_membership,
 )
+from . import sql
 
 BATCH = 1000
 LOOKUP_BATCH = 500

@@ -3,7 +3,7 @@
 One driver per store instance (thread-safe and costly to create; ``get_store`` keeps one
 per process). Reads go through ``driver.execute_query``; writes run as managed
 transactions of one batch each. The Cypher lives in ``cypher``, the write transactions in
-``neo4j_writes``.
+``writes``.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from neo4j import (
 )
 from neo4j.exceptions import AuthError, DriverError, Neo4jError, ServiceUnavailable
 
-from . import cypher
-from . import neo4j_writes as writes
-from .base import (
+from graph.keys import is_column_key
+
+from ..base import (
     ColumnNode,
     Counts,
     DatasetNode,
@@ -39,10 +39,11 @@ from .base import (
     StoreError,
     check_depth,
 )
-from .common import chunked, edge_sort_key, resolve_keys, sort_reached, sort_reads, utc_or_none
-from .neighbourhood import NeighbourhoodFromParts
-from .neo4j_grants import Neo4jGrants
-from .neo4j_writes import native, to_edge
+from ..common import chunked, edge_sort_key, resolve_keys, sort_reached, sort_reads, utc_or_none
+from ..neighbourhood import NeighbourhoodFromParts
+from . import cypher, writes
+from .grants import Neo4jGrants
+from .writes import native, to_edge
 
 T = TypeVar("T")
 BOLT_SCHEMES = {"bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc"}
@@ -275,6 +276,22 @@ class Neo4jStore(Neo4jGrants, NeighbourhoodFromParts, GraphStore):
     # --- the rest --------------------------------------------------------------------
     def edges_of(self, key: str, *, as_of: datetime | None = None) -> list[Edge]:
         return self._edges(cypher.EDGES_OF, keys=[self._current(key)], as_of=utc_or_none(as_of))
+
+    def edges_from(self, keys: Sequence[str], *, as_of: datetime | None = None) -> list[Edge]:
+        return self._edges_at(cypher.EDGES_FROM, keys, as_of)
+
+    def edges_to(self, keys: Sequence[str], *, as_of: datetime | None = None) -> list[Edge]:
+        return self._edges_at(cypher.EDGES_TO, keys, as_of)
+
+    def _edges_at(self, queries: dict[str, str], keys: Sequence[str], as_of) -> list[Edge]:
+        current = sorted(set(self._aliases(keys).values()))
+        at = utc_or_none(as_of)
+        found: list[Edge] = []
+        for level, query in queries.items():
+            wanted = [k for k in current if is_column_key(k) == (level == "column")]
+            for chunk in chunked(wanted, LOOKUP_BATCH):
+                found += self._edges(query, keys=chunk, as_of=at)
+        return sorted(found, key=edge_sort_key)
 
     def readers(self, dataset_key: str) -> list[Read]:
         key = self._current(dataset_key)

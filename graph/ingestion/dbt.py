@@ -26,19 +26,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
-from graph import catalog
-from graph.ingestion import MASKING_ORDER, default_parser
+from graph import keys
+from graph.masking import Vocabulary, carries_value, leakiest, upstream_vocabulary
 from graph.models import IngestionRun, ParseFailure, Source
-from graph.sql import LineageParser
-from graph.store.base import ColumnNode, DatasetNode, EdgeObservation, GraphStore, column_key
-
-from .base import FetchIssue
-from .dbt import (
+from graph.sources.base import FetchIssue
+from graph.sources.dbt import (
     NOT_RUN,
     TRANSFORMATIONS,
     DbtArtifacts,
@@ -48,6 +43,12 @@ from .dbt import (
     statement_text,
     upstream_nodes,
 )
+from graph.sql import LineageParser
+from graph.sql.shared import default_parser
+from graph.store.base import DatasetNode, EdgeObservation, GraphStore, column_key
+
+from .catalog import CatalogColumn, CatalogDataset
+from .merge import LineageBatch, lineage_merge, run_finish
 
 # The parser writes the model's columns into a table no schema knows: it maps a CTAS's
 # outputs onto its target's known columns by position, and the catalog knows the model's
@@ -69,8 +70,11 @@ class DbtLineage:
 
 def column_pairs(
     artifacts: DbtArtifacts, node: DbtNode, parser, schema: dict
-) -> tuple[dict[tuple[str, str, str], str], str | None]:
-    """{(upstream key, upstream column, column): transform} from the compiled SQL, and an error."""
+) -> tuple[dict[tuple[str, str, str], Vocabulary], str | None]:
+    """{(upstream key, upstream column, column): vocabulary} from the compiled SQL, and an error.
+
+    The vocabulary is (masking, flow_type, subtype, masked), see ``graph.masking``.
+    """
     if not node.compiled_sql:
         return {}, "no compiled SQL in the manifest (run dbt compile, build or docs generate)"
     result = parser.parse(
@@ -82,21 +86,19 @@ def column_pairs(
     )
     if result.error:
         return {}, f"compiled SQL: {result.error}"
-    pairs: dict[tuple[str, str, str], str] = {}
+    pairs: dict[tuple[str, str, str], Vocabulary] = {}
     for lineage in result.column_lineage:
         for up in lineage.upstreams:
-            key = catalog.dataset_key(
+            key = keys.dataset_key(
                 artifacts.platform, up.table, default_db=node.database, default_schema=node.schema
             )
             if key and key != artifacts.key(node):  # an incremental model reading itself
                 pair = (key, up.column.lower(), lineage.column.lower())
-                pairs[pair] = leakiest(pairs.get(pair), up.transform)
+                found = upstream_vocabulary(up)
+                known = pairs.get(pair)
+                if known is None or leakiest(known[0], found[0]) != known[0]:
+                    pairs[pair] = found
     return pairs, None
-
-
-def leakiest(*maskings: str | None) -> str:
-    """Of several ways a value travels, the one that leaks the most."""
-    return min((m for m in maskings if m), key=MASKING_ORDER.index, default="unknown")
 
 
 def run_details(artifacts: DbtArtifacts, node: DbtNode) -> dict[str, Any]:
@@ -126,24 +128,28 @@ def node_lineage(
     pairs, error = column_pairs(artifacts, node, parser, schema)
     if error:
         lineage.issues.append(FetchIssue(node.unique_id, error, node.compiled_sql or ""))
-    by_table: dict[str, str] = {}
-    for (up, up_col, down_col), masking in sorted(pairs.items()):
+    by_table: dict[str, str | None] = {}
+    for (up, up_col, down_col), (masking, flow_type, subtype, masked) in sorted(pairs.items()):
         bucket.append(
             EdgeObservation(
                 column_key(up, up_col),
                 column_key(down, down_col),
                 "column",
                 masking=masking,
+                flow_type=flow_type,
+                subtype=subtype,
+                masked=masked,
                 **details,
             )
         )
         lineage.columns |= {(up, up_col), (down, down_col)}
-        by_table[up] = leakiest(by_table.get(up), masking)
+        by_table.setdefault(up, None)
+        if carries_value(flow_type):  # a filter or join column says nothing of what lands
+            by_table[up] = leakiest(by_table[up], masking)
     declared = {artifacts.key(up) for up in upstream_nodes(artifacts, node, lineage.issues)}
     for up in sorted((declared | set(by_table)) - {down, None}):
-        bucket.append(
-            EdgeObservation(up, down, "dataset", masking=by_table.get(up, "unknown"), **details)
-        )
+        masking = by_table.get(up) or "unknown"
+        bucket.append(EdgeObservation(up, down, "dataset", masking=masking, **details))
         _dataset(lineage, artifacts.platform, up, "table", details["first_seen"])
 
 
@@ -152,7 +158,7 @@ def _dataset(lineage: DbtLineage, platform: str, key: str, kind: str, at: dateti
     known = lineage.datasets.get(key)
     if known is None or (kind != "table" and known.kind == "table"):
         lineage.datasets[key] = DatasetNode(
-            key=key, platform=platform, name=catalog.key_name(key), kind=kind, first_seen=at
+            key=key, platform=platform, name=keys.key_name(key), kind=kind, first_seen=at
         )
 
 
@@ -200,88 +206,61 @@ def dbt_artifacts_ingest(
     try:
         artifacts = load_artifacts(manifest_path, run_results_path, catalog_path)
     except DbtArtifactsError as exc:
-        _finish(run, IngestionRun.Status.FAILED, started, error=str(exc))
-        return run
+        return run_finish(
+            run=run, status=IngestionRun.Status.FAILED, started=started, error=str(exc)
+        )
     run.window_start, run.window_end = artifacts.window()
     try:
         with transaction.atomic():
             _record(run, artifacts, store, parser or default_parser(), started)
     except Exception as exc:
-        _finish(run, IngestionRun.Status.FAILED, started, error=f"{type(exc).__name__}: {exc}")
+        run_finish(
+            run=run,
+            status=IngestionRun.Status.FAILED,
+            started=started,
+            error=f"{type(exc).__name__}: {exc}",
+        )
         raise
     return run
+
+
+def artifacts_batch(artifacts: DbtArtifacts, lineage: DbtLineage, end: datetime) -> LineageBatch:
+    """The artifacts' lineage as one batch for ``merge``: unrun edges only where new."""
+    known = [
+        CatalogColumn(f"{artifacts.platform}://{c.table}", c.column, c.data_type, c.ordinal)
+        for c in artifacts.columns
+    ]
+    return LineageBatch(
+        datasets=[
+            CatalogDataset(d.key, d.platform, d.name, d.kind, None, d.first_seen, end)
+            for d in lineage.datasets.values()
+        ],
+        columns=[CatalogColumn(key, name) for key, name in sorted(lineage.columns)] + known,
+        edges=lineage.edges,
+        edges_if_new=lineage.unrun_edges,
+    )
 
 
 def _record(run, artifacts: DbtArtifacts, store: GraphStore, parser, started: float) -> None:
     """Lineage into the store and the catalog, failures and watermark onto the run."""
     hits = parser.cache_hits
     lineage = artifacts_lineage(artifacts, parser)
-    edges = lineage.edges + _new_edges(lineage.unrun_edges, store)
-    known = [
-        catalog.CatalogColumn(f"{artifacts.platform}://{c.table}", c.column, c.data_type, c.ordinal)
-        for c in artifacts.columns
+    merged = lineage_merge(store=store, batch=artifacts_batch(artifacts, lineage, run.window_end))
+    failures = [
+        ParseFailure(run=run, query_id=i.query_id[:128], statement=i.statement, reason=i.reason)
+        for i in lineage.issues
     ]
-    _write(store, lineage, known, edges)
-    catalog.catalog_upsert(
-        datasets=[
-            catalog.CatalogDataset(
-                d.key, d.platform, d.name, d.kind, None, d.first_seen, run.window_end
-            )
-            for d in lineage.datasets.values()
-        ],
-        columns=[catalog.CatalogColumn(key, name) for key, name in lineage.columns] + known,
-    )
-    ParseFailure.objects.bulk_create(
-        [
-            ParseFailure(run=run, query_id=i.query_id[:128], statement=i.statement, reason=i.reason)
-            for i in lineage.issues
-        ],
-        batch_size=500,
-    )
-    Source.objects.filter(pk=run.source_id).filter(
-        Q(watermark__isnull=True) | Q(watermark__lt=run.window_end)
-    ).update(watermark=run.window_end)
     nodes = len(artifacts.nodes) + artifacts.other_nodes
-    _finish(
-        run,
-        IngestionRun.Status.SUCCEEDED,
-        started,
+    run_finish(
+        run=run,
+        status=IngestionRun.Status.SUCCEEDED,
+        started=started,
+        failures=failures,
         rows_read=nodes + sum(i.skipped for i in artifacts.issues),
         statements_kept=lineage.nodes_with_sql,
         statements_filtered=nodes - lineage.nodes_with_sql,
         cache_hits=parser.cache_hits - hits,
         parse_failures=len(lineage.issues),
         datasets_written=len(lineage.datasets),
-        edges_written=len(edges),
+        edges_written=merged.edges,
     )
-
-
-def _new_edges(observations: list[EdgeObservation], store: GraphStore) -> list[EdgeObservation]:
-    """Those of the observations whose edge the store does not have yet."""
-    known: set[tuple[str, str]] = set()
-    for downstream in {o.downstream for o in observations}:
-        known |= {(e.upstream, e.downstream) for e in store.edges_of(downstream)}
-    return [o for o in observations if (o.upstream, o.downstream) not in known]
-
-
-def _write(store: GraphStore, lineage: DbtLineage, known: list, edges: list) -> None:
-    """Datasets, then columns, then edges, in batches of ``graph.write_batch_size``."""
-    size = settings.LINEAGE_CONFIG["graph"]["write_batch_size"]
-    columns = lineage.columns | {(c.dataset_key, c.name.lower()) for c in known}
-    column_nodes = [ColumnNode(column_key(d, c), d, c) for d, c in sorted(columns)]
-    for rows, merge in (
-        (list(lineage.datasets.values()), store.merge_datasets),
-        (column_nodes, store.merge_columns),
-        (edges, store.merge_edges),
-    ):
-        for start in range(0, len(rows), size):
-            merge(rows[start : start + size])
-
-
-def _finish(run: IngestionRun, status: str, started: float, **fields: Any) -> None:
-    """Close the run record (as the pipeline's runs are closed)."""
-    for name, value in fields.items():
-        setattr(run, name, value)
-    run.status, run.finished_at = status, timezone.now()
-    run.duration_seconds = time.monotonic() - started
-    run.save()

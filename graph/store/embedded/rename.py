@@ -9,10 +9,10 @@ from django.db.models import Q
 
 from graph.models import StoreAlias, StoreEdge, StoreNode, StoreRead
 
-from . import embedded_sql as sql
-from .base import ReadObservation
-from .common import chunked, edge_as_observation, renamed_name, rounds
-from .embedded_grants import move_grants
+from ..base import ReadObservation
+from ..common import chunked, edge_as_observation, renamed_name, rounds
+from . import sql
+from .grants import move_grants
 
 BATCH = 1000
 

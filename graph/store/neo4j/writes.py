@@ -13,9 +13,8 @@ from datetime import UTC, datetime
 
 from neo4j import ManagedTransaction
 
-from . import cypher
-from .base import ColumnNode, DatasetNode, Edge, EdgeObservation, ReadObservation
-from .common import (
+from ..base import ColumnNode, DatasetNode, Edge, EdgeObservation, ReadObservation
+from ..common import (
     LEVELS,
     edge_as_observation,
     placeholder_dataset,
@@ -27,6 +26,7 @@ from .common import (
     valid_edge,
     valid_read,
 )
+from . import cypher
 
 
 def native(value) -> datetime | None:
@@ -53,6 +53,9 @@ def to_edge(row: dict) -> Edge:
         job_version=row.get("job_version"),
         execution_status=row["execution_status"],
         masking=row["masking"],
+        flow_type=row.get("flow_type"),
+        subtype=row.get("subtype"),
+        masked=row.get("masked"),
     )
 
 

@@ -1,7 +1,6 @@
-"""The catalog's identity of datasets and columns: normalized keys, and bulk upserts.
+"""The catalog's identity of datasets and columns: bulk upserts and renames.
 
-Keys are lower-case ``platform://database.schema.table`` (columns: ``<dataset key>#<col>``,
-see ``graph.store.base.column_key``). The catalog rows (``graph.models.Dataset``/``Column``)
+Keys are built in ``graph.keys``. The catalog rows (``graph.models.Dataset``/``Column``)
 are what governance classifies, so a rename moves a row rather than creating a new one,
 and an upsert only widens ``first_seen``/``last_seen`` and fills what it learns.
 """
@@ -9,20 +8,18 @@ and an upsert only widens ``first_seen``/``last_seen`` and fills what it learns.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
 
+from graph.keys import DatasetKey, column_key
 from graph.models import Column, Dataset
-from graph.store.base import column_key
 
 logger = logging.getLogger(__name__)
 
 CHUNK = 500
-_NAME_PART = re.compile(r'"((?:[^"]|"")*)"|([^."]+)')
 
 
 @dataclass(frozen=True)
@@ -46,39 +43,6 @@ class CatalogColumn:
     name: str
     data_type: str = ""
     ordinal: int = 0
-
-
-def name_parts(name: str) -> list[str]:
-    """``db.schema."Table"`` → ['db', 'schema', 'Table'] (quotes removed, dots inside kept)."""
-    return [
-        bare.strip() if bare else quoted.replace('""', '"')
-        for quoted, bare in _NAME_PART.findall(name)
-    ]
-
-
-def dataset_key(
-    platform: str, name: str, *, default_db: str | None = None, default_schema: str | None = None
-) -> str | None:
-    """The normalized key of a table name, qualified with the defaults; None if not a table.
-
-    Stages (``@raw.landing_stage``) and empty names are not datasets.
-    """
-    name = (name or "").strip()
-    if not name or name.startswith("@"):
-        return None
-    parts = [p for p in name_parts(name) if p]
-    if not parts or len(parts) > 3:
-        return None
-    if len(parts) == 1 and default_schema:
-        parts = [default_schema, *parts]
-    if len(parts) == 2 and default_db:
-        parts = [default_db, *parts]
-    return f"{platform}://{'.'.join(parts).lower()}"
-
-
-def key_name(key: str) -> str:
-    """The ``database.schema.table`` part of a dataset key."""
-    return key.split("://", 1)[-1]
 
 
 def catalog_upsert(
@@ -136,16 +100,13 @@ def _upsert_datasets(by_key: dict[str, CatalogDataset]) -> None:
 
 
 def _new_dataset(row: CatalogDataset) -> Dataset:
-    parts = row.name.split(".")
-    database, schema = (
-        (parts[0], parts[1]) if len(parts) == 3 else ("", parts[0] if len(parts) == 2 else "")
-    )
+    name = DatasetKey(row.platform, row.name)
     return Dataset(
         key=row.key,
         platform=row.platform,
-        database=database,
-        schema=schema,
-        name=parts[-1],
+        database=name.database,
+        schema=name.schema,
+        name=name.table,
         kind=row.kind,
         object_id=row.object_id or "",
         first_seen=row.first_seen,
@@ -215,10 +176,10 @@ def catalog_rename(*, old_key: str, new_key: str) -> bool:
                 "rename %s -> %s: both have catalog rows; left as they are", old_key, new_key
             )
             return False
-        parts = key_name(new_key).split(".")
-        row.key, row.name = new_key, parts[-1]
-        if len(parts) == 3:
-            row.database, row.schema = parts[0], parts[1]
+        new = DatasetKey.parse(new_key)
+        row.key, row.name = new_key, new.table
+        if len(new.parts) == 3:
+            row.database, row.schema = new.database, new.schema
         row.save(update_fields=["key", "name", "database", "schema"])
         columns = list(row.columns.all())
         for column in columns:

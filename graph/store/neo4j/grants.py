@@ -12,9 +12,8 @@ from collections.abc import Iterable, Sequence
 
 from neo4j import ManagedTransaction
 
-from . import cypher
-from .base import Grant, GrantObservation, MembershipObservation, PrincipalKind, Replaced
-from .common import (
+from ..base import Grant, GrantObservation, MembershipObservation, PrincipalKind, Replaced
+from ..common import (
     check_choice,
     chunked,
     grant_key,
@@ -26,7 +25,8 @@ from .common import (
     valid_grant,
     valid_membership,
 )
-from .neo4j_writes import alias_lookup, ensure_datasets, native
+from . import cypher
+from .writes import alias_lookup, ensure_datasets, native
 
 BATCH = 5000
 LOOKUP_BATCH = 1000

@@ -15,10 +15,10 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email, validate_slug
 from django.db import models, transaction
 
-from .audit import audit_event_append
-from .models import MaskingPolicy, RegulatoryTag, Steward
-from .permissions import ensure_can_administer
-from .validation import choice_clean
+from ..audit import audit_event_append
+from ..models import MaskingPolicy, RegulatoryTag, Steward
+from ..permissions import ensure_can_administer
+from ..validation import choice_clean
 
 STEWARD_FIELDS = ("name", "kind", "email", "active", "members")
 POLICY_FIELDS = ("name", "kind", "warehouse_policy", "description")

@@ -1,7 +1,7 @@
 """The embedded graph store: lineage in the Django database, walked with recursive CTEs.
 
 The default when no Neo4j is configured. Nodes, aliases, edges and reads live in the
-``Store*`` tables of ``graph.models``; the SQL is in ``embedded_sql`` and runs unchanged on
+``Store*`` tables of ``graph.models``; the SQL is in ``sql`` and runs unchanged on
 SQLite and Postgres.
 """
 
@@ -24,8 +24,7 @@ from graph.models import (
     StoreRead,
 )
 
-from . import embedded_sql as sql
-from .base import (
+from ..base import (
     ColumnNode,
     Counts,
     DatasetNode,
@@ -40,7 +39,7 @@ from .base import (
     StoreError,
     check_depth,
 )
-from .common import (
+from ..common import (
     chunked,
     edge_sort_key,
     placeholder_dataset,
@@ -53,10 +52,11 @@ from .common import (
     valid_edge,
     valid_read,
 )
-from .embedded_grants import EmbeddedGrants
-from .embedded_rename import rename_node
-from .embedded_sql import to_edge, to_node
-from .neighbourhood import NeighbourhoodFromParts
+from ..neighbourhood import NeighbourhoodFromParts
+from . import sql
+from .grants import EmbeddedGrants
+from .rename import rename_node
+from .sql import to_edge, to_node
 
 BATCH = 1000  # rows per statement: 12 parameters an edge stays far below SQLite's limit
 LOOKUP_BATCH = 500  # keys per IN (...) list
@@ -296,6 +296,19 @@ class EmbeddedStore(EmbeddedGrants, NeighbourhoodFromParts, GraphStore):
     def edges_of(self, key: str, *, as_of: datetime | None = None) -> list[Edge]:
         current = self._current(key)
         return self._edges(Q(upstream=current) | Q(downstream=current), utc_or_none(as_of))
+
+    def edges_from(self, keys: Sequence[str], *, as_of: datetime | None = None) -> list[Edge]:
+        return self._edges_at("upstream", keys, as_of)
+
+    def edges_to(self, keys: Sequence[str], *, as_of: datetime | None = None) -> list[Edge]:
+        return self._edges_at("downstream", keys, as_of)
+
+    def _edges_at(self, end: str, keys: Sequence[str], as_of: datetime | None) -> list[Edge]:
+        current = sorted(set(self._aliases(keys).values()))
+        found: list[Edge] = []
+        for chunk in chunked(current, LOOKUP_BATCH):
+            found += self._edges(Q(**{f"{end}__in": chunk}), utc_or_none(as_of))
+        return sorted(found, key=edge_sort_key)
 
     def readers(self, dataset_key: str) -> list[Read]:
         rows = StoreRead.objects.filter(dataset_key=self._current(dataset_key))

@@ -17,13 +17,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from graph.keys import is_column_key, normalize_key
 from graph.models import Column, Dataset
 
-from .audit import audit_event_append
-from .errors import StaleAssetError
-from .models import AssetGovernance, MaskingPolicy, RegulatoryTag, Steward
-from .permissions import can_edit_asset, edit_refusal, ensure_can_edit_asset
-from .validation import changes_clean, due_date_clean, level_clean, tags_clean
+from ..audit import audit_event_append
+from ..errors import StaleAssetError
+from ..models import AssetGovernance, MaskingPolicy, RegulatoryTag, Steward
+from ..permissions import can_edit_asset, edit_refusal, ensure_can_edit_asset
+from ..validation import changes_clean, due_date_clean, level_clean, tags_clean
 
 AssetLike = AssetGovernance | Dataset | Column
 
@@ -51,8 +52,8 @@ def asset_governance_get_or_create(
 
 
 def _catalog_by_key(key: str) -> tuple[Dataset | None, Column | None]:
-    normalized = key.strip().lower()
-    if "#" in normalized.partition("://")[2]:
+    normalized = normalize_key(key)
+    if is_column_key(normalized):
         column = Column.objects.filter(key=normalized).select_related("dataset").first()
         if column is None:
             raise ValidationError(f"Unknown catalog column {key!r}.", code="unknown_asset")

@@ -1,22 +1,19 @@
 """Jobs started from the pages: a backfill, a sync now, a retry of a backfill's failed windows.
 
 Each queues its windows as ``IngestionRun`` rows in one transaction and enqueues one
-``ingest_window_task`` per window once it commits. The callbacks are ``robust``: without a
-broker (``CELERY_TASK_ALWAYS_EAGER``) a window runs inside the request, and one window's
-failure — already recorded on its run — must not stop the next window or break the page.
+``ingest_window_task`` per window once it commits (``graph.tasks.enqueue_windows``).
+This module sits above ``graph.tasks`` and ``graph.ingestion``; neither imports it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from django.conf import settings
 from django.db import transaction
 
+from graph.ingestion.windows import backfill, sync_windows
 from graph.models import Backfill, IngestionRun, Source
-from graph.sources.base import PULLED_KINDS
-
-from .windows import backfill, sync_windows
+from graph.sources import PULLED_KINDS
+from graph.tasks import enqueue_windows
 
 UNFINISHED = (IngestionRun.Status.QUEUED, IngestionRun.Status.RUNNING)
 
@@ -55,7 +52,7 @@ def backfill_start(
         if unfinished.exists():
             raise JobRefused(f"{source.name} already has a backfill in progress.")
         job = backfill(source=source, days=days, window_hours=window_hours, created_by=created_by)
-        _enqueue(job.runs.order_by("window_start").values_list("pk", flat=True))
+        enqueue_windows(job.runs.all())
     return job
 
 
@@ -64,7 +61,7 @@ def sync_start(*, source: Source) -> list[IngestionRun]:
     _ensure_startable(source)
     with transaction.atomic():
         runs = sync_windows(source=source)
-        _enqueue(run.pk for run in runs)
+        enqueue_windows(IngestionRun.objects.filter(pk__in=[run.pk for run in runs]))
     return runs
 
 
@@ -79,17 +76,10 @@ def backfill_retry(*, backfill: Backfill) -> int:
         IngestionRun.objects.filter(pk__in=run_ids).update(
             status=IngestionRun.Status.QUEUED, error="", finished_at=None
         )
-        _enqueue(run_ids)
+        enqueue_windows(IngestionRun.objects.filter(pk__in=run_ids))
     return len(run_ids)
 
 
 def _ensure_startable(source: Source) -> None:
     if (reason := source_refusal(source)) is not None:
         raise JobRefused(reason)
-
-
-def _enqueue(run_ids: Iterable[int]) -> None:
-    from graph.tasks import ingest_window_task
-
-    for run_id in run_ids:
-        transaction.on_commit(lambda run_id=run_id: ingest_window_task.delay(run_id), robust=True)

@@ -12,10 +12,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from .asset_services import asset_audit, asset_change, asset_lock, review_cycle_days
-from .models import AssetGovernance, Review, TagSuggestion
-from .permissions import ensure_can_edit_asset
-from .validation import choice_clean
+from ..models import AssetGovernance, Review, TagSuggestion
+from ..permissions import ensure_can_edit_asset
+from ..validation import choice_clean
+from .assets import asset_audit, asset_change, asset_lock, review_cycle_days
 
 
 def review_attest(*, actor: Any, asset: AssetGovernance, outcome: str, comment: str = "") -> Review:

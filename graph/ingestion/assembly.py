@@ -1,0 +1,303 @@
+"""One window's lineage assembly: what each statement adds to the graph, aggregated per edge.
+
+Pure bookkeeping over ``QueryRecord``s and parse results — no database, no store. A
+statement passes here once (``WindowAssembly.add``), after the filter and the parser, and
+the window leaves as one ``LineageBatch`` (``WindowAssembly.batch``) for ``merge``.
+
+* What the warehouse recorded wins over what the parser inferred: Snowflake's own column
+  lineage (ACCESS_HISTORY ``directSources``) is preferred where a statement has it; the
+  parser then only says how each value was transformed (``unknown`` where it cannot tell).
+* Failed statements never create lineage: their observations (execution_status FAILED)
+  go to ``edges_if_known``, merged only onto edges that already exist.
+* Observations are aggregated per edge within the window (first/last seen, run count, the
+  latest run's query id and status); renames are kept in statement order and reach the
+  store before the window's edges, so earlier observations of the old name follow the
+  table to its new key.
+* Reads come from ``BASE_OBJECTS_ACCESSED`` of successful statements, per user and role.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from graph.keys import dataset_key, key_name
+from graph.masking import carries_value, leakiest, upstream_vocabulary
+from graph.sources.base import KnownColumn, QueryRecord
+from graph.sql import ParseResult, fingerprint
+from graph.store.base import EdgeObservation, ReadObservation, column_key
+
+from .catalog import CatalogColumn, CatalogDataset, combine
+from .merge import LineageBatch
+
+logger = logging.getLogger(__name__)
+
+_TRANSFORMATION = {
+    "CREATE_TABLE_AS_SELECT": "CTAS",
+    "CREATE_VIEW": "VIEW",
+    "RENAME_TABLE": "RENAME",
+}
+
+
+@dataclass
+class _Seen:
+    """Observations of one edge (or read) in the window; the latest one's details win."""
+
+    first: datetime
+    last: datetime
+    count: int = 0
+    latest: dict = field(default_factory=dict)
+    succeeded: bool = False
+
+    def add(self, at: datetime, details: dict, succeeded: bool, count: int = 1) -> None:
+        if self.count == 0 or at >= self.last:
+            self.latest = details
+        self.first, self.last = min(self.first, at), max(self.last, at)
+        self.count += count
+        self.succeeded = self.succeeded or succeeded
+
+
+class KnownColumns:
+    """The warehouse catalog's columns: the parser's schema, and types for our catalog."""
+
+    def __init__(self, columns: list[KnownColumn]):
+        self.by_table: dict[str, list[KnownColumn]] = {}
+        for col in columns:
+            self.by_table.setdefault(col.table.lower(), []).append(col)
+        self.schema = {
+            table: {c.column.lower(): c.data_type for c in cols}
+            for table, cols in self.by_table.items()
+        } or None
+
+    def of(self, key: str) -> list[KnownColumn]:
+        return self.by_table.get(key_name(key), [])
+
+
+@dataclass
+class WindowAssembly:
+    """Everything one window contributes to the graph, aggregated and normalized."""
+
+    platform: str
+    known: KnownColumns = field(default_factory=lambda: KnownColumns([]))
+    datasets: dict[str, CatalogDataset] = field(default_factory=dict)
+    columns: set[tuple[str, str]] = field(default_factory=set)
+    edges: dict[tuple[str, str, str], _Seen] = field(default_factory=dict)
+    reads: dict[tuple[str, str, str], _Seen] = field(default_factory=dict)
+    temp_tables: set[tuple[str | None, str]] = field(default_factory=set)  # (user, dataset key)
+    renames: list[tuple[str, str]] = field(default_factory=list)
+
+    # --- one statement ----------------------------------------------------------------
+    def add(
+        self,
+        record: QueryRecord,
+        *,
+        temp_table: str | None = None,
+        reads: bool = True,
+        result: ParseResult | None = None,
+    ) -> str:
+        """Add what one statement contributes; returns what ``statement_lineage`` said.
+
+        ``temp_table``: the session temporary table the statement creates (filtered);
+        ``reads``: whether its reads count (not for excluded users); ``result``: the parse
+        of a kept statement, None for a filtered one.
+        """
+        if temp_table is not None and (key := self.key(temp_table, record)):
+            self.temp_tables.add((record.user, key))
+        if reads:
+            self._record_reads(record)
+        if result is None:
+            return "filtered"
+        if record.succeeded:
+            self._record_renames(record, result)
+        return self._statement_lineage(record, result)
+
+    def key(self, name: str, record: QueryRecord) -> str | None:
+        return dataset_key(
+            self.platform, name, default_db=record.database, default_schema=record.schema
+        )
+
+    def _dataset(
+        self, key: str, at: datetime, *, object_id: str | None = None, kind: str = "table"
+    ) -> None:
+        seen = CatalogDataset(key, self.platform, key_name(key), kind, object_id, at, at)
+        self.datasets[key] = combine(self.datasets.get(key), seen)
+
+    def _edge(
+        self, up: str, down: str, level: str, at: datetime, details: dict, ok: bool, count: int = 1
+    ) -> None:
+        self.edges.setdefault((up, down, level), _Seen(at, at)).add(at, details, ok, count)
+
+    def _read(self, principal: str, kind: str, key: str, at: datetime, count: int = 1) -> None:
+        self.reads.setdefault((principal, kind, key), _Seen(at, at)).add(at, {}, True, count)
+
+    def _record_renames(self, record: QueryRecord, result: ParseResult) -> None:
+        if result.statement_type == "SWAP":
+            # Two tables trade names; the store has no swap, so identities stay where they are.
+            logger.warning(
+                "query %s swaps tables; their lineage keeps the old names", record.query_id
+            )
+            return
+        for old, new in result.renames:
+            old_key, new_key = self.key(old, record), self.key(new, record)
+            if old_key and new_key and old_key != new_key:
+                self.renames.append((old_key, new_key))
+
+    def _record_reads(self, record: QueryRecord) -> None:
+        """Who read what: the base tables behind every successful statement."""
+        if not record.succeeded:
+            return
+        for obj in record.base_objects_accessed:
+            key = self.key(obj.name, record) if obj.is_dataset else None
+            if key is None or (record.user, key) in self.temp_tables:
+                continue
+            kind = "view" if obj.domain.lower() == "view" else "table"
+            self._dataset(key, record.start_time, object_id=obj.object_id, kind=kind)
+            for principal, principal_kind in ((record.user, "user"), (record.role, "role")):
+                if principal:
+                    self._read(principal, principal_kind, key, record.start_time, record.executions)
+
+    def _statement_lineage(self, record: QueryRecord, result: ParseResult) -> str:
+        """Add one kept statement's datasets and edges.
+
+        Returns "temporary" (it writes into a session temporary table: filtered after all),
+        "lineage" or "none" (nothing written that we can name, e.g. ALTER … ADD COLUMN).
+        """
+        if result.statement_type in ("RENAME", "SWAP"):
+            return "none"  # a new name, not a data flow (see _record_renames)
+        written = {self.key(o.name, record): o for o in record.objects_modified if o.is_dataset}
+        read = {self.key(o.name, record): o for o in record.direct_objects_accessed if o.is_dataset}
+        targets = [k for k in written if k] or self._keys(result.out_tables, record)
+        if self.temp_tables & {(record.user, t) for t in targets}:
+            return "temporary"
+        sources = [k for k in read if k] or self._keys(result.in_tables, record)
+        if record.succeeded:
+            objects = {**read, **written}
+            for key in {*sources, *targets}:
+                obj = objects.get(key)
+                view = (obj is not None and obj.domain.lower() == "view") or (
+                    key in targets and result.statement_type == "VIEW"
+                )
+                self._dataset(
+                    key,
+                    record.start_time,
+                    object_id=obj and obj.object_id,
+                    kind="view" if view else "table",
+                )
+        pairs = {(s, t) for s in sources for t in targets if s != t}
+        self._add_edges(record, result, pairs)
+        return "lineage" if targets else "none"
+
+    def _keys(self, names, record: QueryRecord) -> list[str]:
+        return [k for k in (self.key(name, record) for name in names) if k]
+
+    def _add_edges(self, record, result, table_pairs: set[tuple[str, str]]) -> None:
+        """Column edges, and dataset edges as leaky as their leakiest column edge."""
+        details = {
+            "transformation_type": _TRANSFORMATION.get(record.query_type, result.statement_type),
+            "query_id": record.query_id,
+            "job": record.job,
+            "job_version": job_version(record.text, self.platform),
+            "execution_status": record.execution_status,
+        }
+        maskings: dict[tuple[str, str], list[str]] = {pair: [] for pair in table_pairs}
+        at, ok, runs = record.start_time, record.succeeded, record.executions
+        for up, up_col, down, down_col, vocabulary in self._column_pairs(record, result):
+            masking, flow_type, subtype, masked = vocabulary
+            if ok:
+                self.columns.update({(up, up_col), (down, down_col)})
+            self._edge(
+                column_key(up, up_col),
+                column_key(down, down_col),
+                "column",
+                at,
+                {
+                    **details,
+                    "masking": masking,
+                    "flow_type": flow_type,
+                    "subtype": subtype,
+                    "masked": masked,
+                },
+                ok,
+                runs,
+            )
+            found = maskings.setdefault((up, down), [])
+            if carries_value(flow_type):  # a filter or join column says nothing of what lands
+                found.append(masking)
+        for (up, down), seen in maskings.items():
+            masking = leakiest(*seen)
+            self._edge(up, down, "dataset", at, {**details, "masking": masking}, ok, runs)
+
+    def _column_pairs(self, record: QueryRecord, result: ParseResult) -> list[tuple]:
+        """(upstream key, column, downstream key, column, vocabulary) for every column edge.
+
+        The vocabulary is (masking, flow_type, subtype, masked), see ``graph.masking``.
+        """
+        parsed = {}
+        for lineage in result.column_lineage:
+            down = self.key(lineage.table, record)
+            for up in lineage.upstreams:
+                pair = (self.key(up.table, record), up.column.lower(), down, lineage.column.lower())
+                parsed[pair] = upstream_vocabulary(up)
+        warehouse = [
+            (
+                self.key(src.object_name, record),
+                src.column_name.lower(),
+                self.key(obj.name, record),
+                col.name.lower(),
+            )
+            for obj in record.objects_modified
+            if obj.is_dataset
+            for col in obj.columns
+            for src in col.direct_sources
+        ]
+        if warehouse:
+            # The warehouse's directSources are direct; how the value changed is the parser's.
+            unknown = ("unknown", "DIRECT", None, None)
+            return [(*p, parsed.get(p, unknown)) for p in warehouse if p[0] and p[2]]
+        return [(*p, vocabulary) for p, vocabulary in parsed.items() if p[0] and p[2]]
+
+    # --- the window, for merging -------------------------------------------------------
+    def batch(self) -> LineageBatch:
+        """The window as one batch: observations aggregated per edge and per read."""
+        renamed = dict(self.renames)
+        batch = LineageBatch(datasets=list(self.datasets.values()), renames=list(self.renames))
+        known = {
+            (key, c.column.lower()): c
+            for key in self.datasets
+            for c in self.known.of(renamed.get(key, key))
+        }
+        batch.columns = [
+            CatalogColumn(key, col.column, col.data_type, col.ordinal)
+            for (key, _), col in sorted(known.items())
+        ] + [CatalogColumn(key, name) for key, name in sorted(self.columns - set(known))]
+        for (up, down, level), seen in sorted(self.edges.items()):
+            observation = EdgeObservation(
+                upstream=up,
+                downstream=down,
+                level=level,
+                first_seen=seen.first,
+                last_seen=seen.last,
+                run_count=seen.count,
+                **seen.latest,
+            )
+            (batch.edges if seen.succeeded else batch.edges_if_known).append(observation)
+        batch.reads = [
+            ReadObservation(
+                principal=p,
+                principal_kind=kind,
+                dataset_key=key,
+                first_seen=s.first,
+                last_seen=s.last,
+                count=s.count,
+            )
+            for (p, kind, key), s in self.reads.items()
+        ]
+        return batch
+
+
+@functools.lru_cache(maxsize=4096)
+def job_version(text: str, dialect: str) -> str:
+    """A short fingerprint of the statement: it changes when the job's SQL changes."""
+    return fingerprint(text, dialect)[:12]

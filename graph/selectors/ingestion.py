@@ -1,0 +1,253 @@
+"""Ingestion reads: runs, backfill progress, sources and what can be started on them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Count, F, Max, Min, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, Greatest
+
+from graph.ingestion.completeness import Completeness, runs_completeness
+from graph.jobs import UNFINISHED, source_refusal
+from graph.models import Backfill, IngestionRun, Source
+
+# --- ingestion ---------------------------------------------------------------
+
+
+def ingestion_run_list() -> QuerySet[IngestionRun]:
+    """Runs newest window first, with their source."""
+    return IngestionRun.objects.select_related("source").order_by("-window_start", "-id")
+
+
+def ingestion_run_get(*, pk: int) -> IngestionRun:
+    """One run with its source; raises ``IngestionRun.DoesNotExist``."""
+    return IngestionRun.objects.select_related("source", "backfill").get(pk=pk)
+
+
+# --- backfills and sources -----------------------------------------------------
+
+RECENT_BACKFILLS = 5
+MAX_LISTED_WINDOWS = 50
+
+
+@dataclass(frozen=True)
+class WindowIssue:
+    """A window of a backfill that failed, or that could not parse some statements."""
+
+    run_id: int
+    window_start: datetime
+    window_end: datetime
+    error: str
+    parse_failures: int
+
+    @classmethod
+    def of(cls, run: IngestionRun) -> WindowIssue:
+        return cls(run.pk, run.window_start, run.window_end, run.error, run.parse_failures)
+
+
+@dataclass(frozen=True)
+class BackfillProgress:
+    """How far a backfill has got, read from its runs: the progress bar and its final state."""
+
+    backfill: Backfill
+    windows_total: int
+    windows_succeeded: int
+    windows_failed: int
+    windows_running: int
+    windows_queued: int
+    rows_read: int
+    statements_kept: int
+    statements_filtered: int
+    edges_written: int
+    parse_failures: int
+    busy_seconds: float  # the finished windows' durations, summed
+    started_at: datetime | None
+    finished_at: datetime | None
+    errors: list[WindowIssue]  # failed windows
+    parse_failure_windows: list[WindowIssue]  # succeeded windows with unparsed statements
+    completeness: Completeness | None
+    retry_refusal: str | None  # why its failed windows cannot be retried from the page
+
+    @property
+    def windows_done(self) -> int:
+        return self.windows_succeeded + self.windows_failed
+
+    @property
+    def finished(self) -> bool:
+        return self.windows_running + self.windows_queued == 0
+
+    @property
+    def state(self) -> str:
+        """queued (nothing started) | running | succeeded | failed (finished with failed windows)."""
+        if not self.finished:
+            return "running" if self.windows_running or self.windows_done else "queued"
+        return "failed" if self.windows_failed else "succeeded"
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.windows_done / self.windows_total if self.windows_total else 100.0
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows_read / self.busy_seconds if self.busy_seconds else 0.0
+
+    @property
+    def eta_seconds(self) -> int | None:
+        """Windows left × the mean window's duration, shared among the windows running now."""
+        if self.finished or not self.windows_done:
+            return None
+        per_window = self.busy_seconds / self.windows_done
+        left = self.windows_running + self.windows_queued
+        return round(per_window * left / max(self.windows_running, 1))
+
+    @property
+    def eta_text(self) -> str:
+        """Time left in words ("about 4 min"); static/js/ingestion.js words it the same way."""
+        if self.eta_seconds is None:
+            return "—" if self.finished else "estimating…"
+        return duration_text(self.eta_seconds)
+
+    @property
+    def window_states_text(self) -> str:
+        """The windows not yet done, and the failed ones: "2 running · 85 queued · 1 failed"."""
+        counts = (
+            (self.windows_running, "running"),
+            (self.windows_queued, "queued"),
+            (self.windows_failed, "failed"),
+        )
+        return " · ".join(f"{n:,} {label}" for n, label in counts if n) or "all succeeded"
+
+    @property
+    def state_label(self) -> str:
+        return BACKFILL_STATE_LABELS[self.state]
+
+    @property
+    def days(self) -> int:
+        return round((self.backfill.end - self.backfill.start) / timedelta(days=1))
+
+
+BACKFILL_STATE_LABELS = {
+    "queued": "Queued",
+    "running": "Running",
+    "succeeded": "Done",
+    "failed": "Failed",
+}
+
+
+def duration_text(seconds: float) -> str:
+    """A rough duration: "under a minute", "about 12 min", "about 2 h 5 min"."""
+    minutes = round(seconds / 60)
+    if minutes < 1:
+        return "under a minute"
+    if minutes < 60:
+        return f"about {minutes} min"
+    return f"about {minutes // 60} h {minutes % 60} min"
+
+
+def backfill_get(*, pk: int) -> Backfill:
+    """One backfill with its source; raises ``Backfill.DoesNotExist``."""
+    return Backfill.objects.select_related("source").get(pk=pk)
+
+
+def backfill_progress(*, backfill: Backfill) -> BackfillProgress:
+    """The backfill's progress, read from its IngestionRun rows (a handful of small queries)."""
+    runs = backfill.runs.all()
+    status = IngestionRun.Status
+    totals = runs.aggregate(
+        **{
+            name: Count("pk", filter=Q(status=value))
+            for name, value in (
+                ("succeeded", status.SUCCEEDED),
+                ("failed", status.FAILED),
+                ("running", status.RUNNING),
+                ("queued", status.QUEUED),
+            )
+        },
+        **{
+            name: Coalesce(Sum(name), 0)
+            for name in (
+                "rows_read",
+                "statements_kept",
+                "statements_filtered",
+                "edges_written",
+                "parse_failures",
+            )
+        },
+        busy=Coalesce(Sum("duration_seconds", filter=~Q(status__in=UNFINISHED)), 0.0),
+        started_at=Min("started_at"),
+        finished_at=Max("finished_at"),
+    )
+    counted = sum(totals[name] for name in ("succeeded", "failed", "running", "queued"))
+    by_window = runs.order_by("window_start")
+    failed = by_window.filter(status=status.FAILED)[:MAX_LISTED_WINDOWS]
+    unparsed = by_window.filter(status=status.SUCCEEDED, parse_failures__gt=0)
+    finished = totals["running"] + totals["queued"] == 0
+    return BackfillProgress(
+        backfill=backfill,
+        windows_total=max(backfill.windows_total, counted),
+        windows_succeeded=totals["succeeded"],
+        windows_failed=totals["failed"],
+        windows_running=totals["running"],
+        windows_queued=totals["queued"],
+        rows_read=totals["rows_read"],
+        statements_kept=totals["statements_kept"],
+        statements_filtered=totals["statements_filtered"],
+        edges_written=totals["edges_written"],
+        parse_failures=totals["parse_failures"],
+        busy_seconds=totals["busy"],
+        started_at=totals["started_at"],
+        finished_at=totals["finished_at"] if finished else None,
+        errors=[WindowIssue.of(run) for run in failed],
+        parse_failure_windows=[WindowIssue.of(run) for run in unparsed[:MAX_LISTED_WINDOWS]],
+        completeness=runs_completeness(runs=runs),
+        retry_refusal=source_refusal(backfill.source),
+    )
+
+
+def backfill_windows(*, backfill: Backfill) -> QuerySet[IngestionRun]:
+    """The backfill's runs oldest window first, each with its completeness gap (None: unchecked)."""
+    missing = F("warehouse_statements") - F("statements_with_lineage") - F("statements_excluded")
+    return (
+        backfill.runs.select_related("source")
+        .annotate(statements_missing=Greatest(missing, Value(0)))
+        .order_by("window_start")
+    )
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    """A source on the ingestion page, and whether jobs can be started on it from there."""
+
+    source: Source
+    refusal: str | None  # None: "Run backfill" and "Sync now" are offered
+    is_demo: bool
+
+
+@dataclass(frozen=True)
+class IngestionOverview:
+    """The ingestion page: sources, the latest backfills with their progress, every run."""
+
+    sources: list[SourceRow]
+    backfills: list[BackfillProgress]
+    runs: QuerySet[IngestionRun]
+
+
+def ingestion_overview() -> IngestionOverview:
+    """Sources by name, the latest backfills (unfinished ones first), and runs newest first."""
+    backfills = Backfill.objects.select_related("source").annotate(
+        unfinished=Count("runs", filter=Q(runs__status__in=UNFINISHED))
+    )
+    latest = backfills.order_by(F("unfinished").desc(), "-created", "-id")[:RECENT_BACKFILLS]
+    return IngestionOverview(
+        sources=[
+            SourceRow(
+                source=s,
+                refusal=source_refusal(s),
+                is_demo=bool((s.options or {}).get("emulator")),
+            )
+            for s in Source.objects.order_by("name")
+        ],
+        backfills=[backfill_progress(backfill=b) for b in latest],
+        runs=ingestion_run_list(),
+    )
