@@ -81,10 +81,10 @@ def analyze_statement(
         in_tables |= physical_tables(plain_scope(query), naming)
     if type(dialect).__name__.lower() == "clickhouse":
         in_tables |= _dictionaries(statement, naming)
-    if plan.target_read and any(
-        up[0] == plan.target_read for ups in lineage.values() for up in ups
-    ):
-        in_tables.add(plan.target_read)
+    if plan.target_read:  # the written table is read only if its columns feed what is written
+        in_tables.discard(plan.target_read)
+        if any(up[0] == plan.target_read for ups in lineage.values() for up in ups):
+            in_tables.add(plan.target_read)
     return ParseResult(
         in_tables=tuple(sorted(in_tables)),
         out_tables=tuple(dict.fromkeys(plan.out_tables)),

@@ -24,6 +24,10 @@ _OUTPUT_INTO = re.compile(
     r"(\s*\(\s*(?:\[[^\]]*\]|\w+)(?:\s*,\s*(?:\[[^\]]*\]|\w+))*\s*\))?",
     re.IGNORECASE | re.DOTALL,
 )
+# sqlglot reads `DELETE t OUTPUT …` but not `DELETE FROM t OUTPUT …`
+_DELETE_FROM_OUTPUT = re.compile(
+    r"\bDELETE\s+FROM\s+(?=(?:\[[^\]]*\]|[\w#.])+\s+OUTPUT\b)", re.IGNORECASE
+)
 _TOP = re.compile(r"\b(UPDATE|DELETE)\s+TOP\s*\(\s*[^)]*\)\s*(PERCENT\s+)?", re.IGNORECASE)
 _MERGE_DELETE_WHERE = re.compile(
     r"(\bUPDATE\s+SET\b(?:(?!\bWHEN\b).)+?)\bDELETE\s+WHERE\b(?:(?!\bWHEN\b).)+",
@@ -56,7 +60,7 @@ def repaired(sql: str, dialect: str) -> tuple[str, dict[str, tuple[str, list[str
         outputs[name] = (match.group(2), [c for c in columns if c])
         return f"{match.group(1)}@{name} "
 
-    text = _OUTPUT_INTO.sub(placeholder, sql)
+    text = _OUTPUT_INTO.sub(placeholder, _DELETE_FROM_OUTPUT.sub("DELETE ", sql))
     text = _TOP.sub(lambda m: f"{m.group(1)} ", text)
     return (text, outputs) if text != sql else None
 

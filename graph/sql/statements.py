@@ -207,6 +207,8 @@ def _plan_output_into(
     `audit`; `inserted`/`deleted` are the written table's rows after and before (for an
     INSERT, the inserted rows are its query's)."""
     written = statement.this.this if isinstance(statement.this, exp.Schema) else statement.this
+    if isinstance(statement, exp.Delete):
+        written = _deleted_from(statement)
     audit, columns = target_of(returning.args["into"], naming)
     if audit is None or not isinstance(written, exp.Table):
         return
@@ -333,15 +335,24 @@ def _plan_drop(statement: exp.Drop, naming: Naming) -> Plan:
 
 def _plan_delete(statement: exp.Delete, naming: Naming) -> Plan:
     """DELETE writes its table; USING/JOIN sources and subqueries decide which rows go."""
-    target = naming.table_key(statement.this) if statement.this else None
+    table = _deleted_from(statement)
+    target = naming.table_key(table) if table is not None else None
     plan = Plan("OTHER", out_tables=[target] if target else [])
     sources = [*(statement.args.get("using") or [])]
-    if isinstance(statement.this, exp.Table):
-        sources += [join.this for join in statement.this.args.get("joins") or []]
+    if table is not None:
+        sources += [join.this for join in table.args.get("joins") or []]
     plan.in_tables = [key for key in map(naming.table_key, sources) if key]
     where = statement.args.get("where")
     plan.reads = list(where.find_all(exp.Select)) if where else []
     return plan
+
+
+def _deleted_from(statement: exp.Delete) -> exp.Table | None:
+    """The table a DELETE removes rows from (`DELETE FROM t`, T-SQL `DELETE t …`)."""
+    if isinstance(statement.this, exp.Table):
+        return statement.this
+    tables = statement.args.get("tables") or []
+    return tables[0] if tables and isinstance(tables[0], exp.Table) else None
 
 
 def _plan_truncate(statement: exp.TruncateTable, naming: Naming) -> Plan:

@@ -11,7 +11,8 @@ give this union for a text holding several statements:
 * DROP and RENAME/SWAP contribute no data flow (renames are kept in `renames`);
 * a statement that failed is a warning (`statement 3 of 5: …`), unless all failed.
 
-The union's `statement_type` is that of the first statement that writes.
+The union's `statement_type` is that of the first statement that writes a table that
+is not temporary.
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ def combine(results: list[ParseResult]) -> ParseResult:
             )
             for (table, column), ups in lineage.items()
         ),
-        statement_type=_statement_type(worked),
+        statement_type=_statement_type(worked, temps),
         renames=tuple(pair for r in worked for pair in r.renames),
         warnings=_warnings(results),
         temporary=tuple(sorted(temps)),
@@ -113,9 +114,9 @@ def _upstream(key: tuple[str, str], kind: int) -> ColumnUpstream:
     return ColumnUpstream(key[0], key[1], *DESCRIPTIONS[kind])
 
 
-def _statement_type(results: list[ParseResult]) -> str:
+def _statement_type(results: list[ParseResult], temps: set[str]) -> str:
     for result in results:
-        if result.out_tables and result.statement_type not in _NO_FLOW:
+        if set(result.out_tables) - temps and result.statement_type not in _NO_FLOW:
             return result.statement_type
     return results[0].statement_type
 

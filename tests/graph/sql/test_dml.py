@@ -115,3 +115,24 @@ def test_update_through_an_alias_in_tsql():
 
     assert result.out_tables == ("dbo.orders",)
     assert lineage(result) == {"dbo.orders.total": [("staging.totals", "total", "identity")]}
+
+
+def test_update_reading_its_own_column_keeps_the_self_edge():
+    result = parse_statement("UPDATE shop.stock SET qty = qty - 1 WHERE sku = 'a'", dialect="mysql")
+
+    assert (result.in_tables, result.out_tables) == (("shop.stock",), ("shop.stock",))
+    assert lineage(result) == {"shop.stock.qty": [("shop.stock", "qty", "transformed")]}
+
+
+def test_update_choosing_rows_by_its_own_columns_does_not_read_them_as_values():
+    result = parse_statement("UPDATE shop.stock SET qty = 0 WHERE discontinued")
+
+    assert (result.in_tables, result.out_tables) == ((), ("shop.stock",))
+
+
+def test_update_reads_the_tables_of_its_where_subqueries():
+    result = parse_statement(
+        "UPDATE crm.users SET status = 'blocked' WHERE id IN (SELECT user_id FROM risk.flags)"
+    )
+
+    assert result.in_tables == ("risk.flags",)

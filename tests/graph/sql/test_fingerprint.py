@@ -27,3 +27,12 @@ def test_fingerprint_keeps_quoted_identifiers_and_mask_literals_apart():
     assert fingerprint("SELECT CONCAT('***', ssn) FROM t", "snowflake") != fingerprint(
         "SELECT CONCAT('abc', ssn) FROM t", "snowflake"
     )
+
+
+def test_fingerprint_keeps_names_given_as_string_literals():
+    assert fingerprint("SELECT dictGet('d.a', 'x', k) FROM t", "clickhouse") != fingerprint(
+        "SELECT dictGet('d.b', 'x', k) FROM t", "clickhouse"
+    )
+    assert fingerprint("SELECT * FROM IDENTIFIER('a.b.c')", "snowflake") != fingerprint(
+        "SELECT * FROM IDENTIFIER('a.b.d')", "snowflake"
+    )

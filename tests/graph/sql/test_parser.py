@@ -65,3 +65,41 @@ def test_an_exact_repeat_is_answered_from_the_cache():
 
     assert again is first and (parser.cache_hits, parser.cache_misses) == (1, 2)
     assert other_defaults is not first
+
+
+def test_dictionary_and_identifier_literals_are_part_of_the_cache_key():
+    parser = LineageParser()
+
+    first = parser.parse("SELECT dictGet('d.one', 'a', k) AS v FROM t", dialect="clickhouse")
+    second = parser.parse("SELECT dictGet('d.two', 'a', k) AS v FROM t", dialect="clickhouse")
+    third = parser.parse("SELECT * FROM IDENTIFIER('db.s.other')", dialect="snowflake")
+
+    assert (first.in_tables, second.in_tables, third.in_tables) == (
+        ("d.one", "t"),
+        ("d.two", "t"),
+        ("db.s.other",),
+    )
+
+
+def test_cached_results_keep_their_warnings():
+    parser = LineageParser()
+    template = "INSERT INTO t SELECT a.x, y FROM a JOIN b ON a.k = b.k WHERE a.d = '{}'"
+
+    first = parser.parse(template.format("2026-01-01"), dialect="snowflake")
+    second = parser.parse(template.format("2026-01-02"), dialect="snowflake")
+
+    assert parser.cache_hits == 1
+    assert (
+        second.warnings == first.warnings == ("column y: could not tell which of a, b it is from",)
+    )
+
+
+def test_the_cached_parser_gives_a_scripts_statements_one_by_one():
+    parser = LineageParser()
+
+    results = parser.parse_script("INSERT INTO a SELECT 1; UPDATE b SET c = 2;", dialect="duckdb")
+
+    assert [(r.statement_type, r.out_tables) for r in results] == [
+        ("INSERT", ("a",)),
+        ("UPDATE", ("b",)),
+    ]

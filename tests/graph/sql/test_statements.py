@@ -12,7 +12,7 @@ from graph.sql import (
     ColumnUpstream,
     parse_statement,
 )
-from tests.graph.sql.support import lineage
+from tests.graph.sql.support import described, lineage
 
 
 def test_insert_select_with_column_list_maps_by_position():
@@ -277,3 +277,97 @@ def test_unsupported_statements_are_other_without_error():
     result = parse_statement("GRANT SELECT ON TABLE t TO ROLE analyst")
 
     assert (result.statement_type, result.error, result.in_tables) == ("OTHER", None, ())
+
+
+def test_clickhouse_materialized_view_writes_its_to_table():
+    result = parse_statement(
+        "CREATE MATERIALIZED VIEW a.mv TO a.daily AS SELECT toDate(ts) AS day, count() AS n "
+        "FROM a.events GROUP BY day",
+        dialect="clickhouse",
+    )
+
+    assert (result.in_tables, result.out_tables) == (("a.events",), ("a.daily",))
+    assert lineage(result) == {"a.daily.day": [("a.events", "ts", "transformed")], "a.daily.n": []}
+
+
+def test_clickhouse_dictionaries_are_inputs_and_their_attributes_upstreams():
+    result = parse_statement(
+        "SELECT dictGet('geo.countries', 'name', country_id) AS country FROM web.visits",
+        dialect="clickhouse",
+    )
+
+    assert result.in_tables == ("geo.countries", "web.visits")
+    assert described(result)["country"] == [
+        ("geo.countries", "name", "identity", "DIRECT", "IDENTITY", False),
+        ("web.visits", "country_id", "transformed", "INDIRECT", "JOIN", False),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("dialect", "sql", "inputs"),
+    [
+        (
+            "bigquery",
+            "SELECT * FROM ML.PREDICT(MODEL `p.ml.churn`, TABLE `p.ml.features`)",
+            ("p.ml.churn", "p.ml.features"),
+        ),
+        (
+            "bigquery",
+            "SELECT * FROM ML.PREDICT(MODEL `p.ml.churn`, (SELECT * FROM `p.ml.features`))",
+            ("p.ml.churn", "p.ml.features"),
+        ),
+        (
+            "snowflake",
+            "SELECT * FROM SEMANTIC_VIEW(db.sem.sales METRICS orders.revenue)",
+            ("db.sem.sales",),
+        ),
+    ],
+)
+def test_table_arguments_of_table_functions_are_inputs(dialect, sql, inputs):
+    assert parse_statement(sql, dialect=dialect).in_tables == inputs
+
+
+def test_cache_table_is_a_table_written_for_the_session():
+    result = parse_statement(
+        "CACHE TABLE hot AS SELECT id FROM main.s.orders", dialect="databricks"
+    )
+
+    assert (result.statement_type, result.out_tables, result.temporary) == (
+        "CTAS",
+        ("hot",),
+        ("hot",),
+    )
+    assert lineage(result) == {"hot.id": [("main.s.orders", "id", "identity")]}
+
+
+def test_redshift_unload_writes_the_location_column_by_column():
+    result = parse_statement(
+        "UNLOAD ('SELECT id, email FROM public.users WHERE x = ''y''') TO 's3://b/users/' "
+        "IAM_ROLE 'arn:aws:iam::1:role/r'",
+        dialect="redshift",
+    )
+
+    assert (result.in_tables, result.out_tables) == (("public.users",), ("s3://b/users/",))
+    assert lineage(result)["s3://b/users/.email"] == [("public.users", "email", "identity")]
+
+
+def test_tsql_output_into_writes_the_audit_table_too():
+    result = parse_statement(
+        "DELETE FROM dbo.Sessions OUTPUT deleted.UserID, deleted.StartedAt "
+        "INTO dbo.SessionArchive (UserID, StartedAt) WHERE StartedAt < '2026-01-01'",
+        dialect="tsql",
+    )
+
+    assert result.out_tables == ("dbo.sessions", "dbo.sessionarchive")
+    assert lineage(result) == {
+        "dbo.sessionarchive.userid": [("dbo.sessions", "userid", "identity")],
+        "dbo.sessionarchive.startedat": [("dbo.sessions", "startedat", "identity")],
+    }
+
+
+def test_delete_reads_what_decides_the_rows():
+    result = parse_statement(
+        "DELETE FROM mart.orders WHERE customer_id IN (SELECT id FROM crm.blocked)"
+    )
+
+    assert (result.in_tables, result.out_tables) == (("crm.blocked",), ("mart.orders",))

@@ -134,3 +134,114 @@ def test_a_raw_path_beside_a_hashed_one_is_not_masked():
     sql = "INSERT INTO t (x) SELECT CONCAT(SHA2(email), email) FROM s"
 
     assert upstreams_of(sql, "t.x") == [("s", "email", "transformed")]
+
+
+@pytest.mark.parametrize(
+    ("dialect", "expression"),
+    [
+        ("snowflake", "MIN(email)"),
+        ("snowflake", "ANY_VALUE(email)"),
+        ("snowflake", "MODE(email)"),
+        ("snowflake", "ARRAY_UNIQUE_AGG(email)"),
+        ("snowflake", "OBJECT_AGG(id, email)"),
+        ("postgres", "string_agg(email, ',')"),
+        ("mysql", "GROUP_CONCAT(email)"),
+        ("databricks", "collect_list(email)"),
+        ("databricks", "collect_set(email)"),
+        ("bigquery", "ARRAY_AGG(email IGNORE NULLS)"),
+        ("clickhouse", "groupArray(email)"),
+        ("snowflake", "FIRST_VALUE(email) OVER (ORDER BY id)"),
+    ],
+)
+def test_value_returning_aggregates_carry_the_value_unmasked(dialect, expression):
+    sql = f"INSERT INTO t (x) SELECT {expression} FROM s"
+
+    ups = described(parse_statement(sql, dialect=dialect))["t.x"]
+
+    assert ("s", "email", "identity", "DIRECT", "AGGREGATION", False) in ups
+
+
+@pytest.mark.parametrize(
+    ("dialect", "expression"),
+    [
+        ("snowflake", "COUNT(DISTINCT email)"),
+        ("snowflake", "HLL(email)"),
+        ("bigquery", "COUNTIF(email LIKE '%@acme.com')"),
+        ("clickhouse", "uniqExact(email)"),
+        ("trino", "approx_distinct(email)"),
+    ],
+)
+def test_count_like_aggregates_mask(dialect, expression):
+    sql = f"INSERT INTO t (x) SELECT {expression} FROM s"
+
+    assert described(parse_statement(sql, dialect=dialect))["t.x"] == [
+        ("s", "email", "aggregated", "DIRECT", "AGGREGATION", True)
+    ]
+
+
+@pytest.mark.parametrize("expression", ["STDDEV(salary)", "MEDIAN(salary)", "VARIANCE(salary)"])
+def test_other_aggregates_are_aggregated_but_not_masking(expression):
+    sql = f"INSERT INTO t (x) SELECT {expression} FROM s"
+
+    assert described(parse_statement(sql))["t.x"] == [
+        ("s", "salary", "aggregated", "DIRECT", "AGGREGATION", False)
+    ]
+
+
+def test_tokenization_masks():
+    sql = "INSERT INTO t (x) SELECT PII_TOKENIZE(ssn) FROM s"
+
+    assert described(parse_statement(sql))["t.x"] == [
+        ("s", "ssn", "redacted", "DIRECT", "TRANSFORMATION", True)
+    ]
+
+
+def test_positions_that_steer_a_value_are_indirect_and_never_mask():
+    result = parse_statement(
+        "SELECT CASE WHEN country = 'US' THEN email ELSE NULL END AS us_email, "
+        "COUNT(*) FILTER (WHERE status = 'paid') AS paid, "
+        "ARRAY_AGG(sku ORDER BY added_at) AS skus, "
+        "NULLIF(phone, blocked_phone) AS phone "
+        "FROM s GROUP BY 1, 4",
+        dialect="duckdb",
+    )
+
+    assert described(result) == {
+        "us_email": [
+            ("s", "country", "transformed", "INDIRECT", "CONDITIONAL", False),
+            ("s", "email", "transformed", "DIRECT", "TRANSFORMATION", False),
+        ],
+        "paid": [("s", "status", "transformed", "INDIRECT", "FILTER", False)],
+        "skus": [
+            ("s", "added_at", "transformed", "INDIRECT", "SORT", False),
+            ("s", "sku", "identity", "DIRECT", "AGGREGATION", False),
+        ],
+        "phone": [
+            ("s", "blocked_phone", "transformed", "INDIRECT", "CONDITIONAL", False),
+            ("s", "phone", "transformed", "DIRECT", "TRANSFORMATION", False),
+        ],
+    }
+
+
+def test_a_column_both_tested_and_returned_is_direct():
+    sql = "SELECT CASE WHEN email IS NULL THEN 'none' ELSE email END AS email FROM s"
+
+    assert described(parse_statement(sql))["email"] == [
+        ("s", "email", "transformed", "DIRECT", "TRANSFORMATION", False)
+    ]
+
+
+def test_percentile_within_group_orders_the_value_itself():
+    sql = "SELECT percentile_cont(0.9) WITHIN GROUP (ORDER BY latency_ms) AS p90 FROM requests"
+
+    assert described(parse_statement(sql, dialect="postgres"))["p90"] == [
+        ("requests", "latency_ms", "aggregated", "DIRECT", "AGGREGATION", False)
+    ]
+
+
+def test_min_of_a_hashed_value_stays_hashed():
+    sql = "SELECT MIN(SHA2(email)) AS k FROM s"
+
+    assert described(parse_statement(sql))["k"] == [
+        ("s", "email", "hashed", "DIRECT", "TRANSFORMATION", True)
+    ]
