@@ -63,6 +63,7 @@ def main(argv: list[str] | None = None) -> None:
     if opts.report_only:  # figures and report again from the last run's files
         ctx = json.loads((WORK / "results.json").read_text())
         ctx["figures"] = figures()
+        ctx["lineage_accuracy"] = lineage_accuracy(peer_python(opts)[0])
         opts.out.write_text(report.render(ctx))
         log(f"wrote {opts.out} from {WORK / 'results.json'}")
         return
@@ -72,6 +73,8 @@ def main(argv: list[str] | None = None) -> None:
     peers_python, ctx["peers_note"] = peer_python(opts)
     ctx["runs"] = parser_runs(opts, peers_python)
     ctx["figures"] = figures()
+    log("lineage accuracy on the hand-written cases ...")
+    ctx["lineage_accuracy"] = lineage_accuracy(peers_python)
     ctx["ingestion"] = (
         INGESTION_BENCHMARK(opts)
         if opts.ingest and INGESTION_BENCHMARK
@@ -368,6 +371,13 @@ def figures() -> dict:
         if res[name]
     }
     return out
+
+
+def lineage_accuracy(peers_python: str | None) -> dict:
+    """Ours, sqlglot.lineage and DataHub against the hand-written cases' truth."""
+    from benchmarks import accuracy
+
+    return accuracy.evaluate(peers_python)
 
 
 # --- end-to-end ingestion -------------------------------------------------------------
