@@ -9,6 +9,7 @@ lineage (`graph.sql.union`); `parse_script` gives each statement's own.
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections import OrderedDict
 
@@ -27,8 +28,13 @@ from graph.sql.pieces import Context, parse_pieces
 from graph.sql.results import ParseResult, failed
 from graph.sql.union import combine
 
-# Their text names a location that is part of the result, so literals matter: not cached.
-_UNCACHED_PREFIXES = ("copy", "unload")
+# Not cached, because string literals in them are part of the result: a location (COPY,
+# UNLOAD) or the body of a routine, `DO` block or `EXECUTE IMMEDIATE`, which the
+# fingerprint would collapse to `?`.
+_UNCACHED = re.compile(
+    r"^(copy|unload|do\b|execute immediate|replace (procedure|function)"
+    r"|(create|alter)( or (replace|alter))?( secure| temporary| temp)? (procedure|proc|function)\b)"
+)
 
 
 def parse_statement(
@@ -45,7 +51,7 @@ def parse_statement(
     The indexed form of ``schema`` is still reused between calls: building it for a
     warehouse of a few hundred tables costs more than parsing the statement.
     """
-    return _UNCACHED.parse(
+    return _NO_CACHE.parse(
         sql, dialect=dialect, default_db=default_db, default_schema=default_schema, schema=schema
     )
 
@@ -63,7 +69,7 @@ def parse_script(
     Transaction control (BEGIN, COMMIT) and control flow are left out; a statement that
     fails to parse is a result with its `error`. A single statement gives one result.
     """
-    return _UNCACHED.parse_script(
+    return _NO_CACHE.parse_script(
         sql, dialect=dialect, default_db=default_db, default_schema=default_schema, schema=schema
     )
 
@@ -123,7 +129,7 @@ class LineageParser:
         if self.cache_size > 0:  # without a cache the fingerprint would be wasted work
             normalized = normalize_sql(sql, name)
             key = (digest(normalized), name, context.naming, schema_digest)
-            cacheable = not normalized.startswith(_UNCACHED_PREFIXES)
+            cacheable = _UNCACHED.match(normalized) is None
         if (cached := self._get(key) if cacheable else None) is not None:
             self._remember_text(text_key, cached, key)
             return cached
@@ -242,5 +248,5 @@ def _schema_digest(schema: dict | None) -> str:
     return digest(text)
 
 
-_UNCACHED = LineageParser(cache_size=0)
+_NO_CACHE = LineageParser(cache_size=0)
 __all__ = ["LineageParser", "describe_error", "naming_for", "parse_script", "parse_statement"]

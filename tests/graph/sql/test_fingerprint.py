@@ -36,3 +36,12 @@ def test_fingerprint_keeps_names_given_as_string_literals():
     assert fingerprint("SELECT * FROM IDENTIFIER('a.b.c')", "snowflake") != fingerprint(
         "SELECT * FROM IDENTIFIER('a.b.d')", "snowflake"
     )
+
+
+def test_fingerprint_keeps_a_dictionary_attribute_and_a_tsql_batch_break():
+    assert fingerprint("SELECT dictGet(d.x, 'a', k) FROM t", "clickhouse") != fingerprint(
+        "SELECT dictGet(d.x, 'b', k) FROM t", "clickhouse"
+    )
+    assert fingerprint("SELECT a, go FROM t", "tsql") != fingerprint(
+        "SELECT a,\nGO\nFROM t", "tsql"
+    )

@@ -103,3 +103,14 @@ def test_the_cached_parser_gives_a_scripts_statements_one_by_one():
         ("INSERT", ("a",)),
         ("UPDATE", ("b",)),
     ]
+
+
+def test_routine_bodies_in_strings_are_not_answered_from_the_cache():
+    parser = LineageParser()
+    body = "CREATE OR REPLACE PROCEDURE p() RETURNS INT LANGUAGE SQL AS $$ BEGIN {}; END $$"
+
+    first = parser.parse(body.format("INSERT INTO a SELECT x FROM b"), dialect="snowflake")
+    second = parser.parse(body.format("INSERT INTO c SELECT x FROM d"), dialect="snowflake")
+
+    assert (first.out_tables, second.out_tables) == (("a",), ("c",))
+    assert parser.cache_hits == 0
