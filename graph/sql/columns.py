@@ -23,11 +23,12 @@ from graph.sql.scopes import (
     is_star,
     lateral_query,
     merge_alternative,
+    predicted_from,
     selected,
 )
 from graph.sql.stars import StarExpander
 from graph.sql.transforms import DICTIONARY_FUNCTION, path_kind
-from graph.sql.vocabulary import IDENTITY, then
+from graph.sql.vocabulary import IDENTITY, WINDOW, then
 
 # Marks a column written without a table qualifier: it may name an earlier select alias.
 BARE = "lineage_bare"
@@ -156,7 +157,24 @@ class ColumnResolver:
                 found = self._subquery(node, scope)
             for upstream, kind in found.items():
                 merge_alternative(result, upstream, then(kind, step))
+        if isinstance(scope.expression, exp.Select) and scope.expression.args.get("windows"):
+            self._named_windows(expression, scope, result)
         return result
+
+    def _named_windows(self, expression: exp.Expr, scope: Scope, result: Upstreams) -> None:
+        """`OVER w … WINDOW w AS (PARTITION BY …)`: the named window's keys are WINDOW
+        upstreams of the expressions that use it."""
+        named = {w.name: w for w in scope.expression.args["windows"]}
+        for window in expression.find_all(exp.Window):
+            definition = named.get(window.alias) if window.alias else None
+            if definition is None:
+                continue
+            step = then(WINDOW, path_kind(window, expression))
+            keys = [*(definition.args.get("partition_by") or []), definition.args.get("order")]
+            for key in filter(None, keys):
+                for column in key.find_all(exp.Column):
+                    for upstream, kind in self._column_reference(column, scope).items():
+                        merge_alternative(result, upstream, then(kind, step))
 
     def _column_reference(self, column: exp.Column, scope: Scope) -> Upstreams:
         alias = self._lateral_alias(column, scope) or _array_join_alias(column, scope)
@@ -197,7 +215,9 @@ class ColumnResolver:
     def from_source(self, source, owner: Scope | None, name: str) -> Upstreams:
         """Upstreams of column `name` of one source (a table, a derived query, a UDTF)."""
         if isinstance(source, exp.Table):
-            key = self.naming.table_key(source)
+            key = self.naming.table_key(source) or predicted_from(source, self.naming)
+            if key and name.startswith("predicted_") and isinstance(source.this, exp.Predict):
+                return {}  # the model's output, not a column of its input
             return {(key, name): IDENTITY} if key else {}
         if not isinstance(source, Scope) or owner is None:
             return {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlglot import exp
 from sqlglot.optimizer.scope import Scope
 
+from graph.sql.names import Naming
 from graph.sql.vocabulary import either
 
 # (table key, column) → kind (see `graph.sql.vocabulary`)
@@ -34,4 +35,11 @@ def lateral_query(udtf: Scope) -> Scope | None:
     """The query of `LATERAL (SELECT …) x`, which sqlglot scopes as a table function."""
     if isinstance(udtf.expression, exp.Lateral) and udtf.subquery_scopes:
         return udtf.subquery_scopes[0]
+    return None
+
+
+def predicted_from(source: exp.Table, naming: Naming) -> str | None:
+    """BigQuery `ML.PREDICT(MODEL m, TABLE t)`: t, whose columns pass through."""
+    if isinstance(source.this, exp.Predict) and isinstance(source.this.expression, exp.Table):
+        return naming.table_key(source.this.expression)
     return None

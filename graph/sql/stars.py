@@ -20,6 +20,7 @@ from graph.sql.scopes import (
     is_star,
     lateral_query,
     merge_alternative,
+    predicted_from,
     selected,
 )
 from graph.sql.vocabulary import IDENTITY
@@ -96,7 +97,7 @@ class StarExpander:
     def _source_outputs(self, source, scope: Scope) -> Outputs:
         resolver = self._resolver
         if isinstance(source, exp.Table):
-            key = resolver.naming.table_key(source)
+            key = resolver.naming.table_key(source) or predicted_from(source, resolver.naming)
             if not key:
                 return []
             known = resolver.known_columns(source)

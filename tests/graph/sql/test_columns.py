@@ -126,3 +126,21 @@ def test_schema_resolves_unqualified_columns_of_a_join():
         "t.name": [("customers", "name", "identity")],
         "t.amount": [("orders", "amount", "identity")],
     }
+
+
+def test_a_named_window_keys_the_expressions_over_it():
+    result = parse_statement(
+        "SELECT sum(amount) OVER w AS running, rank() OVER w AS pos FROM sales "
+        "WINDOW w AS (PARTITION BY region ORDER BY day)",
+        dialect="postgres",
+    )
+
+    window = ("transformed", "INDIRECT", "WINDOW", False)
+    assert described(result) == {
+        "running": [
+            ("sales", "amount", "aggregated", "DIRECT", "AGGREGATION", False),
+            ("sales", "day", *window),
+            ("sales", "region", *window),
+        ],
+        "pos": [("sales", "day", *window), ("sales", "region", *window)],
+    }
