@@ -82,6 +82,7 @@ def physical_tables(root: Scope | None, naming: Naming) -> set[str]:
                 tables.add(key)
             elif not isinstance(source.this, exp.Identifier | exp.Dot):
                 tables.update(filter(None, map(naming.table_key, source.this.find_all(exp.Table))))
+                tables.update(_file_locations(source.this))
     return tables
 
 
@@ -309,6 +310,15 @@ def _array_join_alias(column: exp.Column, scope: Scope) -> exp.Expr | None:
         if join.kind == "ARRAY" and isinstance(target, exp.Alias) and target.alias == column.name:
             return target.this
     return None
+
+
+def _file_locations(function: exp.Expr) -> list[str]:
+    """Files a table function reads: `read_parquet('s3://…')`, `read_csv('/data/x.csv')`."""
+    return [
+        literal.name.strip()
+        for literal in function.find_all(exp.Literal)
+        if literal.is_string and ("://" in literal.name or literal.name.startswith("/"))
+    ]
 
 
 def _earlier_alias(select: exp.Select, column: exp.Column, name: str) -> exp.Alias | None:

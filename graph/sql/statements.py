@@ -49,6 +49,10 @@ class UnsupportedStatement(ValueError):
 
 
 _WRITING_COMMANDS = {"INSERT", "MERGE", "UPDATE", "UPSERT", "REPLACE"}
+_TASK_BODY = re.compile(
+    r"^\s*(?:OR\s+REPLACE\s+)?TASK\b.*?\bAS\s+((?:INSERT|MERGE|UPDATE|DELETE|COPY|CREATE)\b.*)$",
+    re.IGNORECASE | re.DOTALL,
+)
 _UNLOAD = re.compile(r"^\s*\(\s*'((?:[^']|'')*)'\s*\)\s*TO\s+'([^']*)'", re.IGNORECASE | re.DOTALL)
 
 
@@ -241,6 +245,23 @@ def _inserted_rows(flow: Flow) -> exp.Expr:
     return query.subquery("inserted", copy=False)
 
 
+def _plan_export(statement: exp.Export, naming: Naming) -> Plan:
+    """BigQuery `EXPORT DATA OPTIONS (uri = 'gs://…') AS SELECT …`: rows land in files."""
+    options = statement.args.get("options")
+    uri = next(
+        (
+            p.args["value"].name
+            for p in (options.expressions if options else [])
+            if isinstance(p, exp.Property) and p.name.lower() == "uri"
+        ),
+        None,
+    )
+    query = as_query(statement.this)
+    if not uri or query is None:
+        return Plan("COPY", reads=[query] if query is not None else [])
+    return Plan("COPY", out_tables=[uri], flows=[Flow(uri, query, by_name=True)])
+
+
 def _plan_cache(statement: exp.Cache, naming: Naming) -> Plan:
     """Spark/Databricks `CACHE TABLE name AS SELECT …`: a cached temporary view."""
     target = naming.table_key(statement.this)
@@ -254,7 +275,8 @@ def _plan_cache(statement: exp.Cache, naming: Naming) -> Plan:
 def _plan_command(statement: exp.Command, naming: Naming, dialect) -> Plan:
     """Statements sqlglot keeps as opaque text: UNLOAD is read; writing ones are errors."""
     verb = str(statement.this).upper()
-    rest = str(statement.expression.name) if statement.expression else ""
+    expression = statement.expression
+    rest = expression.name if isinstance(expression, exp.Expr) else str(expression or "")
     if verb == "UNLOAD" and dialect is not None:
         return _plan_unload(rest, naming, dialect)
     if (
@@ -268,9 +290,21 @@ def _plan_command(statement: exp.Command, naming: Naming, dialect) -> Plan:
             from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 
             return _plan_insert(normalize_identifiers(insert, dialect=dialect), naming)
+    if verb == "CREATE" and dialect is not None and (body := _TASK_BODY.match(rest)):
+        return _plan_task(body.group(1), naming, dialect)
     if verb in _WRITING_COMMANDS:
         raise UnsupportedStatement(f"unsupported syntax: could not parse this {verb} statement")
     return Plan("OTHER")
+
+
+def _plan_task(body: str, naming: Naming, dialect) -> Plan:
+    """Snowflake `CREATE TASK … AS <statement>`: the task's statement is its lineage."""
+    from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
+
+    statements = [s for s in dialect.parse(body) if s is not None]
+    if len(statements) != 1 or isinstance(statements[0], exp.Command):
+        return Plan("OTHER", notes=["the task's body is not a single statement: not followed"])
+    return plan_statement(normalize_identifiers(statements[0], dialect=dialect), naming, dialect)
 
 
 def _plan_unload(text: str, naming: Naming, dialect) -> Plan:
@@ -367,6 +401,7 @@ _PLANNERS = (
     (exp.Insert, _plan_insert),
     (exp.MultitableInserts, _plan_multitable_insert),
     (exp.Cache, _plan_cache),
+    (exp.Export, _plan_export),
     (exp.Copy, _plan_copy),
     (exp.Alter, _plan_alter),
     (exp.Drop, _plan_drop),

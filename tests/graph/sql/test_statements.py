@@ -371,3 +371,47 @@ def test_delete_reads_what_decides_the_rows():
     )
 
     assert (result.in_tables, result.out_tables) == (("crm.blocked",), ("mart.orders",))
+
+
+def test_a_snowflake_task_has_the_lineage_of_its_statement():
+    result = parse_statement(
+        "CREATE OR REPLACE TASK ops.load_orders WAREHOUSE = etl SCHEDULE = '5 MINUTE' "
+        "AS INSERT INTO mart.orders SELECT id, amount FROM raw.orders"
+    )
+
+    assert (result.statement_type, result.in_tables, result.out_tables) == (
+        "INSERT",
+        ("raw.orders",),
+        ("mart.orders",),
+    )
+
+
+def test_bigquery_export_data_writes_the_files():
+    result = parse_statement(
+        "EXPORT DATA OPTIONS (uri = 'gs://exports/users/*.csv', format = 'CSV') AS "
+        "SELECT id, email FROM `p.crm.users`",
+        dialect="bigquery",
+    )
+
+    assert (result.in_tables, result.out_tables) == (
+        ("p.crm.users",),
+        ("gs://exports/users/*.csv",),
+    )
+    assert lineage(result)["gs://exports/users/*.csv.email"] == [
+        ("p.crm.users", "email", "identity")
+    ]
+
+
+def test_files_read_by_table_functions_are_inputs():
+    result = parse_statement(
+        "CREATE TABLE t AS SELECT * FROM read_parquet('s3://lake/events/*.parquet')",
+        dialect="duckdb",
+    )
+
+    assert result.in_tables == ("s3://lake/events/*.parquet",)
+
+
+def test_statements_kept_as_opaque_text_are_other_without_error():
+    result = parse_statement("CREATE OR REPLACE STREAM s ON TABLE a.b.t")
+
+    assert (result.statement_type, result.error) == ("OTHER", None)
