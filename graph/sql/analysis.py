@@ -134,9 +134,10 @@ def _flow_columns(
     """Pair the query's outputs with target columns: by position when the target's columns
     are known (listed in the statement, or in the schema), else by output name."""
     names = flow.columns or (None if flow.by_name else schema.columns_of(flow.target))
-    if names is None:
+    star = any(name == STAR for name, _ in outputs)
+    if names is None or (star and not flow.columns):  # an unknown star lands as `*`
         return [(name, ups) for name, ups in outputs if name and not _GENERATED.match(name)]
-    if any(name == STAR for name, _ in outputs):
+    if star:
         notes.append(
             f"{flow.target}: SELECT * over a table whose columns are unknown cannot be matched"
             " to the written columns by position"

@@ -107,3 +107,13 @@ def test_an_unknown_star_cannot_fill_a_column_list_and_says_so():
 
     assert result.column_lineage == ()
     assert result.warnings and "SELECT *" in result.warnings[0]
+
+
+def test_an_unknown_star_into_a_table_known_from_the_schema_lands_as_a_star():
+    result = parse_statement(
+        "INSERT INTO db.s.orders SELECT * FROM db.s.orders_staging",
+        schema={"db.s.orders": {"id": "int", "amount": "int"}},
+    )
+
+    assert lineage(result) == {"db.s.orders.*": [("db.s.orders_staging", "*", "identity")]}
+    assert result.warnings == ()
