@@ -102,6 +102,7 @@ class LineageParser:
         # Callers pass the same schema dict for a whole window; hashing a large schema on
         # every statement cost more than a cache hit, so the digest is kept per object.
         self._schema_seen: tuple[dict, int, str] | None = None
+        self._namings: dict[tuple, tuple[str, Naming]] = {}
 
     def parse(
         self,
@@ -116,23 +117,24 @@ class LineageParser:
         if not isinstance(sql, str):
             return failed(f"sql must be a string, not {type(sql).__name__}")
         try:
-            context, name = self._context(dialect, default_db, default_schema, schema)
+            name, naming = self._naming(dialect, default_db, default_schema)
         except UnknownDialect as exc:
             return failed(str(exc))
-        schema_digest = context.schema_digest
+        schema_digest = self._digest_of(schema)
         # The same text runs again and again (a job without parameters): answer it before
         # paying for the fingerprint, which costs more than the lookup.
-        text_key = (sql, dialect, context.naming, schema_digest)
+        text_key = (sql, dialect, naming, schema_digest)
         if self.cache_size > 0 and (same := self._text_hit(text_key)) is not None:
             return same
         key, cacheable = None, False
         if self.cache_size > 0:  # without a cache the fingerprint would be wasted work
             normalized = normalize_sql(sql, name)
-            key = (digest(normalized), name, context.naming, schema_digest)
+            key = (digest(normalized), name, naming, schema_digest)
             cacheable = _UNCACHED.match(normalized) is None
         if (cached := self._get(key) if cacheable else None) is not None:
             self._remember_text(text_key, cached, key)
             return cached
+        context = self._context(dialect, name, naming, schema, schema_digest)
         results = parse_pieces(sql, context)
         result = results[0] if len(results) == 1 else combine(results)
         if cacheable:
@@ -157,23 +159,36 @@ class LineageParser:
         if not isinstance(sql, str):
             return (failed(f"sql must be a string, not {type(sql).__name__}"),)
         try:
-            context, _ = self._context(dialect, default_db, default_schema, schema)
+            name, naming = self._naming(dialect, default_db, default_schema)
         except UnknownDialect as exc:
             return (failed(str(exc)),)
+        context = self._context(dialect, name, naming, schema, self._digest_of(schema))
         return tuple(parse_pieces(sql, context))
 
+    def _naming(
+        self, dialect: str, default_db: str | None, default_schema: str | None
+    ) -> tuple[str, Naming]:
+        """sqlglot's dialect name and the naming rules; kept per arguments, as every
+        statement of a window asks with the same ones."""
+        key = (dialect, default_db, default_schema)
+        found = self._namings.get(key)
+        if found is None:
+            name = sqlglot_dialect_name(dialect)
+            found = (name, naming_for(name, default_db, default_schema))
+            if len(self._namings) > 4096:
+                self._namings.clear()
+            self._namings[key] = found
+        return found
+
     def _context(
-        self, dialect: str, default_db: str | None, default_schema: str | None, schema
-    ) -> tuple[Context, str]:
+        self, dialect: str, name: str, naming: Naming, schema, schema_digest: str
+    ) -> Context:
         sqlglot_dialect = get_dialect(dialect)
-        name = sqlglot_dialect_name(dialect)
-        naming = naming_for(name, default_db, default_schema)
-        schema_digest = self._digest_of(schema)
 
         def schema_index() -> SchemaIndex:
             return self._schema_index(schema, schema_digest, naming, sqlglot_dialect)
 
-        return Context(sqlglot_dialect, name, naming, schema_index, schema_digest), name
+        return Context(sqlglot_dialect, name, naming, schema_index, schema_digest)
 
     def _text_hit(self, text_key: tuple) -> ParseResult | None:
         with self._lock:
