@@ -11,6 +11,8 @@ synthetic query rather than copied (copying was a quarter of the parse time of M
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from sqlglot import exp
 
 from graph.sql.names import Naming
@@ -48,7 +50,7 @@ def plan_merge(statement: exp.Merge, naming: Naming) -> Plan:
     return plan
 
 
-def _merge_assignments(action: exp.Expr | None, using: exp.Expr):
+def _merge_assignments(action: exp.Expr | None, using: exp.Expr) -> Iterator[tuple[str, exp.Expr]]:
     """(target column, value expression) pairs of one WHEN … THEN UPDATE/INSERT."""
     if isinstance(action, exp.Update):
         for assignment in action.expressions:

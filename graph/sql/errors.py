@@ -36,7 +36,7 @@ def describe_error(exc: BaseException) -> str:
     return f"internal error: {type(exc).__name__}: {first_line(exc)}"
 
 
-def _token_text(match: re.Match) -> str:
+def _token_text(match: re.Match[str]) -> str:
     """sqlglot's token repr, shortened to what a reader needs."""
     return "end of input" if match.group(1).endswith("SENTINEL") else f"'{match.group(2)}'"
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
@@ -72,11 +73,11 @@ def _pieces(sql: str, context: Context) -> list[_Piece]:
         if not parsed:
             raise StatementCountError("empty statement: nothing to parse")
         wanted = [i for i, s in enumerate(parsed) if not isinstance(s, _TRANSACTION_CONTROL)]
-        return [_Piece(parsed[i], lambda i=i: _statements(sql, context)[i]) for i in wanted or [0]]
+        return [_Piece(parsed[i], partial(_nth, sql, context, i)) for i in wanted or [0]]
     texts = split_script(sql, context.name)
     if not texts and problem is not None:
         raise problem
-    return [_Piece(None, lambda text=text: _one(text, context), in_script=True) for text in texts]
+    return [_Piece(None, partial(_one, text, context), in_script=True) for text in texts]
 
 
 def _statements(sql: str, context: Context) -> list[exp.Expr]:
@@ -97,6 +98,10 @@ def _statements(sql: str, context: Context) -> list[exp.Expr]:
 
 def _parsed(sql: str, dialect: Dialect) -> list[exp.Expr]:
     return [s for s in dialect.parse(sql) if s is not None and not isinstance(s, exp.Semicolon)]
+
+
+def _nth(sql: str, context: Context, index: int) -> exp.Expr:
+    return _statements(sql, context)[index]
 
 
 def _one(text: str, context: Context) -> exp.Expr:

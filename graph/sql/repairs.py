@@ -54,7 +54,7 @@ def repaired(sql: str, dialect: str) -> tuple[str, dict[str, tuple[str, list[str
         return None
     outputs: dict[str, tuple[str, list[str]]] = {}
 
-    def placeholder(match: re.Match) -> str:
+    def placeholder(match: re.Match[str]) -> str:
         name = f"{_PLACEHOLDER}{len(outputs)}"
         columns = [c.strip().strip("[]") for c in (match.group(3) or "").strip(" ()").split(",")]
         outputs[name] = (match.group(2), [c for c in columns if c])

@@ -58,7 +58,7 @@ class _Token:
         return self.text.upper() if self.kind == "word" else ""
 
 
-def _scanner(dialect: str) -> re.Pattern:
+def _scanner(dialect: str) -> re.Pattern[str]:
     escapes = dialect in _BACKSLASH_ESCAPES
     pattern = _TOKEN.format(
         hash="|\\#[^\\n]*" if dialect == "mysql" else "",
@@ -72,7 +72,8 @@ def tokens(text: str, dialect: str) -> list[_Token]:
     """The text's tokens, whitespace and comments left out."""
     found = []
     for match in _scanner(dialect).finditer(text):
-        kind = match.lastgroup if match.lastgroup != "tag" else "dollar"
+        kind = match.lastgroup or "punct"
+        kind = "dollar" if kind == "tag" else kind
         if kind not in ("space", "comment"):
             found.append(_Token(kind, match.group(), match.start(), match.end()))
     return found

@@ -86,7 +86,7 @@ class StarExpander:
     def _splice(self, scope: Scope, projection: exp.Expr) -> Outputs:
         star = projection if isinstance(projection, exp.Star) else projection.this
         sources = selected(scope)
-        if not isinstance(projection, exp.Star):
+        if isinstance(projection, exp.Column):
             table = projection.table
             sources = {table: sources[table]} if table in sources else {}
         entries: Outputs = []
@@ -94,7 +94,7 @@ class StarExpander:
             entries.extend(self._source_outputs(source, scope))
         return self._modified(entries, star, scope)
 
-    def _source_outputs(self, source, scope: Scope) -> Outputs:
+    def _source_outputs(self, source: object, scope: Scope) -> Outputs:
         resolver = self._resolver
         if isinstance(source, exp.Table):
             key = resolver.naming.table_key(source) or predicted_from(source, resolver.naming)
@@ -140,13 +140,17 @@ class StarExpander:
 
     def through_star(self, scope: Scope, name: str) -> Upstreams:
         """A column not named in a `SELECT *` query comes from whichever source has it."""
+        query = scope.expression
+        if not isinstance(query, exp.Select):
+            return {}
         candidates: dict[str, object] = {}
         sources = selected(scope)
-        for projection in scope.expression.selects:
+        for projection in query.selects:
             if isinstance(projection, exp.Star):
                 candidates.update(sources)
-            elif is_star(projection) and projection.table in sources:
-                candidates[projection.table] = sources[projection.table]
+            elif isinstance(projection, exp.Column) and is_star(projection):
+                if projection.table in sources:
+                    candidates[projection.table] = sources[projection.table]
         if not candidates:
             return {}
         source_name = self._resolver.guess_source(scope, name, candidates)
