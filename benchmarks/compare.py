@@ -9,7 +9,8 @@
 * **Accuracy against the generator**: the generator knows which table each statement
   writes and which it reads. Inputs are compared without the written table itself:
   whether ``UPDATE t … WHERE t.id = s.id`` *reads* t is a matter of convention (DataHub
-  lists it, we do not), not of correctness.
+  lists it, we list it only when t's own columns feed the values written), not of
+  correctness.
 """
 
 from __future__ import annotations
@@ -54,8 +55,17 @@ def success(results: list[dict]) -> dict:
 
 
 def agreement(ours: list[dict], peer: list[dict], corpus: list[dict], examples: int = 5) -> dict:
-    """How often our tables and column edges match the peer's, with a few differences."""
-    pairs = list(zip(ours, peer, corpus, strict=False))
+    """How often our tables and column edges match the peer's, with a few differences.
+
+    Statements are paired by id: a peer stopped by its time budget has fewer results.
+    """
+    peer_by_id = {r["id"]: r for r in peer}
+    ours_by_id = {r["id"]: r for r in ours}
+    pairs = [
+        (ours_by_id[s["id"]], peer_by_id[s["id"]], s)
+        for s in corpus
+        if s["id"] in peer_by_id and s["id"] in ours_by_id
+    ]
     n = len(pairs) or 1
     same_in = same_out = same_in_excl = same_cols = 0
     jaccard, differing = 0.0, []
@@ -105,7 +115,8 @@ def agreement(ours: list[dict], peer: list[dict], corpus: list[dict], examples: 
 
 def accuracy(results: list[dict], corpus: list[dict]) -> dict:
     """Share of statements whose tables match what the generator wrote and read."""
-    pairs = list(zip(results, corpus, strict=False))
+    by_id = {s["id"]: s for s in corpus}
+    pairs = [(r, by_id[r["id"]]) for r in results if r["id"] in by_id]
     n = len(pairs) or 1
     right_out = sum(r["out"] == [s["target"]] for r, s in pairs)
     right_in = sum(_inputs(r) == sorted(set(s["sources"]) - {s["target"]}) for r, s in pairs)

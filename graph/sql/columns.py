@@ -1,9 +1,10 @@
 """Column lineage of one query: which physical columns feed each output column, and how.
 
-The query is qualified once (tables and columns, stars expanded from the caller's
-schema); then each output column is followed through the scope tree — CTEs, derived
-tables, UNION branches, scalar subqueries, lateral/unnest sources — down to physical
-tables, composing the transform of every step (see `graph.sql.transforms`).
+The query is qualified once (tables and columns, stars expanded from the caller's schema,
+which may be partial); then each output column is followed through the scope tree —
+CTEs, derived tables, UNION branches, scalar subqueries, lateral/unnest sources — down to
+physical tables, composing the kind of every step (see `graph.sql.vocabulary`). A star
+whose columns are unknown stays a `*` output fed by `table.*` upstreams.
 """
 
 from __future__ import annotations
@@ -16,10 +17,18 @@ from sqlglot.optimizer.scope import Scope, build_scope
 from sqlglot.schema import MappingSchema
 
 from graph.sql.names import Naming, SchemaIndex
-from graph.sql.transforms import IDENTITY, path_transform, stronger, weaker
-
-# (table key, column) → transform
-Upstreams = dict[tuple[str, str], str]
+from graph.sql.scopes import (
+    Outputs,
+    Upstreams,
+    is_star,
+    lateral_query,
+    merge_alternative,
+    predicted_from,
+    selected,
+)
+from graph.sql.stars import StarExpander
+from graph.sql.transforms import DICTIONARY_FUNCTION, path_kind
+from graph.sql.vocabulary import IDENTITY, WINDOW, then
 
 # Marks a column written without a table qualifier: it may name an earlier select alias.
 BARE = "lineage_bare"
@@ -32,7 +41,11 @@ LATERAL_ALIAS_DIALECTS = frozenset(
 def qualified_scope(
     query: exp.Query, *, dialect: Dialect, naming: Naming, schema: SchemaIndex
 ) -> Scope | None:
-    """Qualify tables (with the defaults) and columns of `query`; its root scope."""
+    """Qualify tables (with the defaults) and columns of `query`; its root scope.
+
+    The schema is a hint: a column it does not list is still qualified where the query
+    says which table it belongs to (`allow_partial_qualification`).
+    """
     db = exp.to_identifier(naming.default_schema, quoted=True) if naming.default_schema else None
     catalog = exp.to_identifier(naming.default_db, quoted=True) if naming.default_db else None
     query = qualify_tables(query, db=db, catalog=catalog, dialect=dialect)
@@ -43,7 +56,9 @@ def qualified_scope(
     # sqlglot would read every bare name that matches an earlier alias as that alias, even
     # where the table's own column wins (`SHA2(email) AS email, email AS raw`): the resolver
     # decides that instead, knowing the dialect.
-    query = qualify_columns(query, mapping, expand_alias_refs=False, dialect=dialect)
+    query = qualify_columns(
+        query, mapping, expand_alias_refs=False, dialect=dialect, allow_partial_qualification=True
+    )
     return build_scope(query)
 
 
@@ -53,43 +68,44 @@ def plain_scope(query: exp.Expr) -> Scope | None:
 
 
 def physical_tables(root: Scope | None, naming: Naming) -> set[str]:
-    """Keys of every table (and stage) read anywhere in the scope tree."""
+    """Keys of every table (and stage) read anywhere in the scope tree.
+
+    A table function's table arguments are read too: `ML.PREDICT(MODEL m, TABLE t)`,
+    `SEMANTIC_VIEW(v …)`, `my_tvf(TABLE t)`.
+    """
     tables: set[str] = set()
     for scope in root.traverse() if root else ():
         for source in scope.sources.values():
-            if isinstance(source, exp.Table) and (key := naming.table_key(source)):
+            if not isinstance(source, exp.Table):
+                continue
+            if key := naming.table_key(source):
                 tables.add(key)
+            elif not isinstance(source.this, exp.Identifier | exp.Dot):
+                tables.update(filter(None, map(naming.table_key, source.this.find_all(exp.Table))))
+                tables.update(_file_locations(source.this))
     return tables
 
 
-def merge_alternative(into: Upstreams, key: tuple[str, str], transform: str) -> None:
-    """Record one more path to `key`; the least-masked path wins."""
-    into[key] = weaker(into[key], transform) if key in into else transform
-
-
-def is_star(projection: exp.Expr) -> bool:
-    """An unexpanded `*` or `t.*` left in a select list (no schema to expand it)."""
-    return isinstance(projection, exp.Star) or (
-        isinstance(projection, exp.Column) and isinstance(projection.this, exp.Star)
-    )
-
-
 class ColumnResolver:
-    """Follows output columns of a qualified query down to physical columns."""
+    """Follows output columns of a qualified query down to physical columns.
 
-    def __init__(self, naming: Naming, schema: SchemaIndex, *, lateral_aliases: bool) -> None:
-        self._naming = naming
+    `notes` collects what could not be resolved (the statement's warnings).
+    """
+
+    def __init__(
+        self, naming: Naming, schema: SchemaIndex, *, lateral_aliases: bool, notes: list[str]
+    ) -> None:
+        self.naming = naming
         self._schema = schema
         self._lateral_aliases = lateral_aliases
+        self._notes = notes
         self._memo: dict[tuple[int, str | int], Upstreams] = {}
         self._active: set[tuple[int, str | int]] = set()
+        self._stars = StarExpander(self)
 
-    def outputs(self, scope: Scope) -> list[tuple[str | None, Upstreams]]:
-        """(name, upstreams) per output column, in order; name None for an unexpanded star."""
-        return [
-            (None, {}) if is_star(projection) else (projection.alias_or_name, self.column(scope, i))
-            for i, projection in enumerate(scope.expression.selects)
-        ]
+    def outputs(self, scope: Scope) -> Outputs:
+        """(name, upstreams) per output column, in order; `*` for an unexpanded star."""
+        return self._stars.outputs(scope)
 
     def column(self, scope: Scope, key: str | int) -> Upstreams:
         """Upstreams of one output column (by name or position) of a scope's query."""
@@ -114,44 +130,65 @@ class ColumnResolver:
             return {}
         projection = _projection(query, key)
         if projection is None:
-            return self._through_star(scope, key) if isinstance(key, str) else {}
+            return self._stars.through_star(scope, key) if isinstance(key, str) else {}
         if is_star(projection):
             return {}
-        return self._expression(projection, scope)
+        return self.expression(projection, scope)
 
     def _set_operation_column(self, scope: Scope, key: str | int) -> Upstreams:
         index = key if isinstance(key, int) else _index_of(scope.expression.named_selects, key)
         merged: Upstreams = {}
-        if index is None:
+        if index is None and not isinstance(key, str):
             return merged
-        for branch in scope.set_operation_scopes:
-            for upstream, transform in self.column(branch, index).items():
-                merge_alternative(merged, upstream, transform)
+        for branch in scope.set_operation_scopes:  # by name when the name hides in a star
+            for upstream, kind in self.column(branch, key if index is None else index).items():
+                merge_alternative(merged, upstream, kind)
         return merged
 
-    def _expression(self, expression: exp.Expr, scope: Scope) -> Upstreams:
-        """Upstreams of every column and scalar subquery inside one expression."""
+    def expression(self, expression: exp.Expr, scope: Scope) -> Upstreams:
+        """Upstreams of every column, dictionary and scalar subquery inside one expression."""
         result: Upstreams = {}
         for node in _value_nodes(expression):
-            step = path_transform(node, expression)
-            if step is None:
-                continue
+            step = path_kind(node, expression)
             if isinstance(node, exp.Column):
                 found = self._column_reference(node, scope)
+            elif isinstance(node, exp.Anonymous):
+                found = self._dictionary(node)
             else:
                 found = self._subquery(node, scope)
-            for upstream, transform in found.items():
-                merge_alternative(result, upstream, stronger(transform, step))
+            for upstream, kind in found.items():
+                merge_alternative(result, upstream, then(kind, step))
+        if isinstance(scope.expression, exp.Select) and scope.expression.args.get("windows"):
+            self._named_windows(expression, scope, result)
         return result
 
+    def _named_windows(self, expression: exp.Expr, scope: Scope, result: Upstreams) -> None:
+        """`OVER w … WINDOW w AS (PARTITION BY …)`: the named window's keys are WINDOW
+        upstreams of the expressions that use it."""
+        named = {w.name: w for w in scope.expression.args["windows"]}
+        for window in expression.find_all(exp.Window):
+            definition = named.get(window.alias) if window.alias else None
+            if definition is None:
+                continue
+            step = then(WINDOW, path_kind(window, expression))
+            keys = [*(definition.args.get("partition_by") or []), definition.args.get("order")]
+            for key in filter(None, keys):
+                for column in key.find_all(exp.Column):
+                    for upstream, kind in self._column_reference(column, scope).items():
+                        merge_alternative(result, upstream, then(kind, step))
+
     def _column_reference(self, column: exp.Column, scope: Scope) -> Upstreams:
-        alias = self._lateral_alias(column, scope)
+        alias = self._lateral_alias(column, scope) or _array_join_alias(column, scope)
         if alias is not None:
-            return self._expression(alias, scope)
+            return self.expression(alias, scope)
         name = column.name
-        source_name = column.table or self._guess_source(scope, name, _selected(scope))
+        source_name = column.table or self.guess_source(scope, name, selected(scope))
         source, owner = _find_source(scope, source_name) if source_name else (None, None)
-        return self._from_source(source, owner, name)
+        if isinstance(source, Scope) and source.is_udtf and lateral_query(source) is scope:
+            # sqlglot qualifies a LATERAL subquery's own columns with the LATERAL's alias
+            source_name = self.guess_source(scope, name, selected(scope))
+            source, owner = _find_source(scope, source_name) if source_name else (None, None)
+        return self.from_source(source, owner, name)
 
     def _lateral_alias(self, column: exp.Column, scope: Scope) -> exp.Expr | None:
         """The earlier projection a bare name refers to (`a + 1 AS x, x * 2 AS y`), if any.
@@ -168,7 +205,7 @@ class ColumnResolver:
         earlier = _earlier_alias(scope.expression, column, name)
         if earlier is None:
             return None
-        known = [self._known_columns(source) for source in _selected(scope).values()]
+        known = [self.known_columns(source) for source in selected(scope).values()]
         if any(columns is not None and name in columns for columns in known):
             return None
         if all(columns is not None for columns in known):
@@ -176,14 +213,18 @@ class ColumnResolver:
         shadows = any(c.name == name for c in earlier.this.find_all(exp.Column))
         return None if shadows else earlier.this
 
-    def _from_source(self, source, owner: Scope | None, name: str) -> Upstreams:
+    def from_source(self, source, owner: Scope | None, name: str) -> Upstreams:
+        """Upstreams of column `name` of one source (a table, a derived query, a UDTF)."""
         if isinstance(source, exp.Table):
-            key = self._naming.table_key(source)
+            key = self.naming.table_key(source) or predicted_from(source, self.naming)
+            if key and name.startswith("predicted_") and isinstance(source.this, exp.Predict):
+                return {}  # the model's output, not a column of its input
             return {(key, name): IDENTITY} if key else {}
         if not isinstance(source, Scope) or owner is None:
             return {}
         if source.is_udtf:
-            return self._udtf(source, owner)
+            inner = lateral_query(source)
+            return self.column(inner, name) if inner else self._udtf(source, owner)
         return self.column(source, name)
 
     def _udtf(self, udtf: Scope, owner: Scope) -> Upstreams:
@@ -192,9 +233,19 @@ class ColumnResolver:
         own_alias = udtf.expression.alias
         for node in _value_nodes(udtf.expression):
             if isinstance(node, exp.Column) and not (own_alias and node.table == own_alias):
-                for upstream, transform in self._column_reference(node, owner).items():
-                    merge_alternative(result, upstream, transform)
+                step = path_kind(node, udtf.expression)
+                for upstream, kind in self._column_reference(node, owner).items():
+                    merge_alternative(result, upstream, then(kind, step))
         return result
+
+    def _dictionary(self, call: exp.Anonymous) -> Upstreams:
+        """`dictGet('db.dict', 'attr', key)`: the value is the dictionary's attribute."""
+        args = call.expressions
+        dictionary = dictionary_key(call, self.naming)
+        attribute = args[1] if len(args) > 1 else None
+        if dictionary is None or not (isinstance(attribute, exp.Literal) and attribute.is_string):
+            return {}
+        return {(dictionary, attribute.name.lower()): IDENTITY}
 
     def _subquery(self, node: exp.Expr, scope: Scope) -> Upstreams:
         query = node.unnest() if isinstance(node, exp.Subquery) else node
@@ -203,45 +254,71 @@ class ColumnResolver:
                 return self.column(child, 0)
         return {}
 
-    def _through_star(self, scope: Scope, name: str) -> Upstreams:
-        """A column not named in a `SELECT *` query comes from whichever source has it."""
-        candidates: dict[str, object] = {}
-        selected = _selected(scope)
-        for projection in scope.expression.selects:
-            if isinstance(projection, exp.Star):
-                candidates.update(selected)
-            elif is_star(projection) and projection.table in selected:
-                candidates[projection.table] = selected[projection.table]
-        source_name = self._guess_source(scope, name, candidates)
-        if source_name is None:
-            return {}
-        return self._from_source(candidates[source_name], scope, name)
-
-    def _guess_source(self, scope: Scope, name: str, sources: dict) -> str | None:
+    def guess_source(self, scope: Scope, name: str, sources: dict) -> str | None:
         """The one source an unqualified column can come from, if there is exactly one."""
         if len(sources) == 1:
             return next(iter(sources))
         sure, maybe = [], []
         for source_name, source in sources.items():
-            known = self._known_columns(source)
+            known = self.known_columns(source)
             if known is None:
                 maybe.append(source_name)
             elif name in known:
                 sure.append(source_name)
         if len(sure) == 1:
             return sure[0]
-        return maybe[0] if not sure and len(maybe) == 1 else None
+        if not sure and len(maybe) == 1:
+            return maybe[0]
+        if sources:
+            candidates = ", ".join(sorted(sure or maybe or sources))
+            self._notes.append(f"column {name}: could not tell which of {candidates} it is from")
+        return None
 
-    def _known_columns(self, source) -> list[str] | None:
+    def known_columns(self, source) -> list[str] | None:
+        """The columns a source is known to have, or None when they are not known."""
         if isinstance(source, exp.Table):
-            return self._schema.columns_of(self._naming.table_key(source))
+            return self._schema.columns_of(self.naming.table_key(source))
         if isinstance(source, Scope) and source.is_udtf:
-            return _alias_columns(source.expression)
+            inner = lateral_query(source)
+            return self.known_columns(inner) if inner else _alias_columns(source.expression)
         if isinstance(source, Scope):
             query = source.expression
             if isinstance(query, exp.Query) and not any(is_star(s) for s in query.selects):
                 return query.named_selects
         return None
+
+
+def dictionary_key(call: exp.Anonymous, naming: Naming) -> str | None:
+    """The key of the dictionary a ClickHouse `dictGet…(dict, …)` call reads."""
+    first = call.expressions[0] if call.expressions else None
+    if isinstance(first, exp.Literal) and first.is_string:
+        parts = first.name.split(".")
+    elif isinstance(first, exp.Column | exp.Dot | exp.Identifier):
+        parts = [part.name for part in first.parts] if hasattr(first, "parts") else [first.name]
+    else:
+        return None
+    return naming.qualify([part.strip('`"') for part in parts if part.strip('`"')]) or None
+
+
+def _array_join_alias(column: exp.Column, scope: Scope) -> exp.Expr | None:
+    """ClickHouse `ARRAY JOIN arr AS x`: a bare `x` is an element of `arr`."""
+    query = scope.expression
+    if not (column.meta.get(BARE) and isinstance(query, exp.Select)):
+        return None
+    for join in query.args.get("joins") or []:
+        target = join.this
+        if join.kind == "ARRAY" and isinstance(target, exp.Alias) and target.alias == column.name:
+            return target.this
+    return None
+
+
+def _file_locations(function: exp.Expr) -> list[str]:
+    """Files a table function reads: `read_parquet('s3://…')`, `read_csv('/data/x.csv')`."""
+    return [
+        literal.name.strip()
+        for literal in function.find_all(exp.Literal)
+        if literal.is_string and ("://" in literal.name or literal.name.startswith("/"))
+    ]
 
 
 def _earlier_alias(select: exp.Select, column: exp.Column, name: str) -> exp.Alias | None:
@@ -267,11 +344,6 @@ def _alias_columns(udtf: exp.Expr) -> list[str] | None:
     return names or None
 
 
-def _selected(scope: Scope) -> dict[str, object]:
-    """FROM/JOIN sources of a scope by alias (CTE definitions it only could use excluded)."""
-    return {name: source for name, (_, source) in scope.selected_sources.items()}
-
-
 def _find_source(scope: Scope, name: str) -> tuple[object, Scope | None]:
     """The source an alias names, looking outwards for correlated references."""
     current: Scope | None = scope
@@ -294,9 +366,10 @@ def _index_of(names: list[str], name: str) -> int | None:
 
 
 def _value_nodes(expression: exp.Expr):
-    """Column references and nested queries in an expression, without entering the latter.
+    """Column references, dictionary lookups and nested queries in an expression.
 
-    Lambda parameters (`x -> x + 1`) are not columns and are skipped.
+    Nested queries are yielded, not entered. Lambda parameters (`x -> x + 1`) are not
+    columns and are skipped; a dictionary's name and attribute arguments are not columns.
     """
     stack: list[tuple[exp.Expr, frozenset[str]]] = [(expression, frozenset())]
     while stack:
@@ -306,6 +379,9 @@ def _value_nodes(expression: exp.Expr):
                 yield node
         elif node is not expression and isinstance(node, exp.Query | exp.Subquery):
             yield node
+        elif isinstance(node, exp.Anonymous) and DICTIONARY_FUNCTION.match(str(node.name)):
+            yield node
+            stack.extend((key, params) for key in node.expressions[2:])
         else:
             if isinstance(node, exp.Lambda):
                 params = params | {arg.name for arg in node.expressions}

@@ -2,30 +2,28 @@
 
 from __future__ import annotations
 
-from sqlglot.dialects.dialect import Dialect
+from sqlglot.dialects.dialect import Dialect, Dialects
 
-# Platform name (what sources and the parse_sql contract speak) → sqlglot dialect name.
-PLATFORM_DIALECTS: dict[str, str] = {
-    "snowflake": "snowflake",
-    "postgres": "postgres",
+# Platform names that differ from sqlglot's dialect name (what sources, dbt adapters and
+# OpenLineage producers call them) → sqlglot dialect name. Every sqlglot dialect is also
+# accepted under its own name.
+_ALIASES: dict[str, str] = {
     "postgresql": "postgres",
-    "bigquery": "bigquery",
-    "redshift": "redshift",
-    "databricks": "databricks",
     "mssql": "tsql",
-    "tsql": "tsql",
     "sqlserver": "tsql",
-    "mysql": "mysql",
-    "oracle": "oracle",
-    "clickhouse": "clickhouse",
-    "hive": "hive",
-    "teradata": "teradata",
-    "sqlite": "sqlite",
-    "duckdb": "duckdb",
-    "spark": "spark",
-    "trino": "trino",
-    "presto": "presto",
+    "azuresql": "tsql",
+    "synapse": "tsql",
+    "mariadb": "mysql",
+    "sparksql": "spark",
+    "awsathena": "athena",
 }
+PLATFORM_DIALECTS: dict[str, str] = {
+    **{dialect.value: dialect.value for dialect in Dialects if dialect.value},
+    **_ALIASES,
+}
+# Where an unqualified name resolves through a default schema the caller may not name:
+# Postgres and Redshift put `public` on every search path.
+IMPLICIT_SCHEMA: dict[str, str] = {"postgres": "public", "redshift": "public"}
 
 _DIALECTS: dict[str, Dialect] = {}
 
@@ -35,7 +33,7 @@ class UnknownDialect(ValueError):
 
 
 def sqlglot_dialect_name(platform: str) -> str:
-    """The sqlglot dialect name for a platform name; raises UnknownDialect naming it."""
+    """The sqlglot dialect for a platform name; raises UnknownDialect listing the valid ones."""
     name = PLATFORM_DIALECTS.get((platform or "").strip().lower())
     if name is None:
         known = ", ".join(sorted(PLATFORM_DIALECTS))
@@ -47,9 +45,10 @@ def get_dialect(platform: str) -> Dialect:
     """The sqlglot dialect for a platform, built once per process.
 
     Every identifier, quoted or not, is folded to lower case: lineage keys are lower-case
-    `database.schema.table`, so `"Orders"` and `ORDERS` name the same dataset. That is a
-    deliberate simplification (Postgres would keep them apart), applied the same way to
-    table names, column names and the keys of a caller's `schema`.
+    `database.schema.table`, so `"Orders"` and `ORDERS` name the same dataset (Snowflake's
+    upper-case folding and Postgres's lower-case folding both end the same way). That is
+    a deliberate simplification (Postgres would keep `"Orders"` and `orders` apart),
+    applied the same way to table names, column names and the keys of a caller's `schema`.
     """
     name = sqlglot_dialect_name(platform)
     dialect = _DIALECTS.get(name)

@@ -6,7 +6,8 @@ over the text (no sqlglot tokenizer), which costs a few percent of a parse:
 
 * comments are dropped, runs of whitespace become one space;
 * string literals become `?` — except ones that look like a mask (`'***'`, `'XXX-XX-'`),
-  which become `'*'`, because they decide whether a column counts as redacted;
+  which become `'*'`, because they decide whether a column counts as redacted, and ones
+  that name a table or column (`IDENTIFIER('db.s.t')`, `dictGet('dict', 'attr', …)`);
 * numbers become `?`; `IN (?, ?, ?)` and repeated `VALUES` rows collapse to one;
 * everything else is lower-cased, except quoted identifiers, which are kept as written.
 """
@@ -16,12 +17,13 @@ from __future__ import annotations
 import hashlib
 import re
 
+from graph.sql.repairs import batch_separators
 from graph.sql.transforms import is_mask_literal
 
 _TOKEN = re.compile(
     r"""
       (?P<comment>--[^\n]*|/\*.*?(?:\*/|\Z))
-    | (?P<ident_fn>identifier\s*\(\s*'[^']*'\s*\))
+    | (?P<ident_fn>identifier\s*\(\s*'[^']*'\s*\)|dictget\w*\s*\(\s*(?:'[^']*'|[\w.`"]+)\s*,\s*'[^']*')
     | (?P<string>[nNeEbBxXrR]?'(?:[^'\\]|\\.|'')*(?:'|\Z))
     | (?P<dollar>\$(?P<tag>[A-Za-z_]*)\$.*?(?:\$(?P=tag)\$|\Z))
     | (?P<quoted>"(?:[^"]|"")*(?:"|\Z)|`[^`]*(?:`|\Z))
@@ -45,6 +47,7 @@ def normalize_sql(sql: str, dialect: str) -> str:
     text = sql
     if dialect in ("mssql", "tsql", "sqlserver"):
         text = _BRACKETS.sub(lambda m: '"' + m.group()[1:-1] + '"', text)
+        text = batch_separators(text, "tsql")  # a GO line ends a batch: keep it apart
     if dialect == "mysql":
         text = _HASH_COMMENT.sub(" ", text)
     position = 0

@@ -6,10 +6,15 @@ from `default_db` (a database is only added to a name that has a schema, as the
 warehouses themselves resolve names). Stages keep their `@` (`@db.schema.stage`, the
 path dropped; `@~` and `@%table` as written) and external locations (`s3://…`, a file
 path) are kept verbatim, so COPY statements still say where data came from.
+
+BigQuery names one dataset several ways; all become one key: date shards
+(`events_20230101`) and wildcard tables (`events_*`, `events_2023*`) are
+`events_yyyymmdd`, partition decorators (`t$20230101`, `t$__UNPARTITIONED__`) are dropped.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from sqlglot import exp
@@ -23,12 +28,30 @@ def _clean(name: object) -> str | None:
     return text or None
 
 
+# A date shard suffix as BigQuery names them: a non-digit, then YYYYMMDD.
+_SHARD = re.compile(r"^(.*\D)(\d{4}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]))$")
+SHARD_SUFFIX = "yyyymmdd"
+
+
+def bigquery_table_name(name: str) -> str:
+    """One name for a sharded, wildcard or partition-decorated BigQuery table."""
+    name = name.split("$", 1)[0] or name
+    if name.endswith("*"):
+        return name[:-1].rstrip("0123456789") + SHARD_SUFFIX
+    shard = _SHARD.match(name)
+    return shard.group(1) + SHARD_SUFFIX if shard else name
+
+
 @dataclass(frozen=True)
 class Naming:
-    """Turns table references into lineage keys using the statement's defaults."""
+    """Turns table references into lineage keys using the statement's defaults.
+
+    `sharded` applies BigQuery's table-name rules (see the module doc).
+    """
 
     default_db: str | None = None
     default_schema: str | None = None
+    sharded: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "default_db", _clean(self.default_db))
@@ -47,10 +70,14 @@ class Naming:
         """The key of a table reference, stage or location; None for table functions."""
         if not isinstance(table, exp.Table):
             return location_key(table, self)
-        if isinstance(table.this, exp.Identifier) and table.this.args.get("temporary"):
-            return "#" + table.name.lower()  # T-SQL #temp table: session-local, no schema
+        if isinstance(table.this, exp.Identifier) and (
+            table.this.args.get("temporary") or table.name.startswith("#")
+        ):  # T-SQL and Redshift #temp tables: session-local, no schema
+            return "#" + table.name.lower().lstrip("#")
         if isinstance(table.this, exp.Identifier | exp.Dot):
             parts = [part.name for part in table.parts]
+            if self.sharded and parts:
+                parts[-1] = bigquery_table_name(parts[-1])
             return None if parts == ["dual"] else self.qualify(parts)  # Oracle/MySQL DUAL
         return location_key(table.this, self)
 
@@ -76,19 +103,30 @@ def location_key(node: exp.Expr, naming: Naming | None = None) -> str | None:
 
 @dataclass
 class SchemaIndex:
-    """The caller's known columns, keyed like lineage keys, plus sqlglot's view of them."""
+    """The caller's known columns, keyed like lineage keys, plus sqlglot's view of them.
+
+    The columns listed are what is known, not necessarily all a table has (dbt YAML
+    documents a few): the resolver treats them as a hint.
+    """
 
     columns: dict[str, list[str]] = field(default_factory=dict)
     mapping: MappingSchema | None = None
+    # "schema.table" and "table" → the columns of the one key ending so (None: several).
+    _suffixes: dict[str, list[str] | None] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        for key, cols in self.columns.items():
+            parts = key.split(".")
+            for start in range(1, len(parts)):
+                suffix = ".".join(parts[start:])
+                self._suffixes[suffix] = None if suffix in self._suffixes else cols
 
     def columns_of(self, key: str | None) -> list[str] | None:
         """Known columns of a table key, matching a less-qualified key by its unique suffix."""
         if not key:
             return None
-        if key in self.columns:
-            return self.columns[key]
-        matches = [cols for known, cols in self.columns.items() if known.endswith("." + key)]
-        return matches[0] if len(matches) == 1 else None
+        found = self.columns.get(key)
+        return found if found is not None else self._suffixes.get(key)
 
 
 def build_schema(schema: dict | None, naming: Naming, dialect: Dialect) -> SchemaIndex:
@@ -98,7 +136,10 @@ def build_schema(schema: dict | None, naming: Naming, dialect: Dialect) -> Schem
     for name, table_columns in (schema or {}).items():
         if not isinstance(name, str) or not isinstance(table_columns, dict):
             continue
-        key = naming.qualify(_split_name(name, dialect))
+        parts = _split_name(name, dialect)
+        if naming.sharded and parts:
+            parts[-1] = bigquery_table_name(parts[-1])
+        key = naming.qualify(parts)
         types[key] = {
             str(col).lower(): str(kind or "unknown") for col, kind in table_columns.items()
         }

@@ -1,39 +1,40 @@
-"""Entry points: parse one statement, or many through a fingerprint-keyed LRU cache.
+"""Entry points: parse a statement or script, or many through a fingerprint-keyed LRU cache.
 
-Neither ever raises: whatever goes wrong becomes a `ParseResult` whose `error` says why,
-with empty lineage, so one bad row of query history never stops an ingestion run.
+None of them ever raises: whatever goes wrong becomes a `ParseResult` whose `error` says
+why, with empty lineage, so one bad row of query history never stops an ingestion run.
+A text holding several statements (a script, a procedure) gives the union of their
+lineage (`graph.sql.union`); `parse_script` gives each statement's own.
 """
 
 from __future__ import annotations
 
 import json
-import logging
 import re
 import threading
 from collections import OrderedDict
 
-from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
-from sqlglot.errors import ParseError, SqlglotError, TokenError
-from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 
-from graph.sql.analysis import analyze_statement
-from graph.sql.dialects import UnknownDialect, get_dialect, sqlglot_dialect_name
+from graph.sql.dialects import (
+    IMPLICIT_SCHEMA,
+    UnknownDialect,
+    get_dialect,
+    sqlglot_dialect_name,
+)
+from graph.sql.errors import describe_error
 from graph.sql.fingerprint import digest, normalize_sql
 from graph.sql.names import Naming, SchemaIndex, build_schema
+from graph.sql.pieces import Context, parse_pieces
 from graph.sql.results import ParseResult, failed
-from graph.sql.statements import UnsupportedStatement
+from graph.sql.union import combine
 
-logger = logging.getLogger(__name__)
-
-_TRANSACTION_CONTROL = (exp.Transaction, exp.Commit, exp.Rollback)
-_TOKEN_REPR = re.compile(r"<Token token_type: ([\w.]+), text: (.*?), line: \d+.*?>", re.DOTALL)
-# Their text names a location that is part of the result, so literals matter: not cached.
-_UNCACHED_PREFIXES = ("copy", "unload")
-
-
-class StatementCountError(ValueError):
-    """The text holds no statement, or more than one that does something."""
+# Not cached, because string literals in them are part of the result: a location (COPY,
+# UNLOAD) or the body of a routine, `DO` block or `EXECUTE IMMEDIATE`, which the
+# fingerprint would collapse to `?`.
+_UNCACHED = re.compile(
+    r"^(copy|unload|do\b|execute immediate|replace (procedure|function)"
+    r"|(create|alter)( or (replace|alter))?( secure| temporary| temp)? (procedure|proc|function)\b)"
+)
 
 
 def parse_statement(
@@ -44,65 +45,39 @@ def parse_statement(
     default_schema: str | None = None,
     schema: dict | None = None,
 ) -> ParseResult:
-    """Table and column lineage of one SQL statement (no result cache).
+    """Table and column lineage of one SQL statement — or the union of a script's (no
+    result cache).
 
     The indexed form of ``schema`` is still reused between calls: building it for a
     warehouse of a few hundred tables costs more than parsing the statement.
     """
-    return _UNCACHED.parse(
-        sql,
-        dialect=dialect,
-        default_db=default_db,
-        default_schema=default_schema,
-        schema=schema,
+    return _NO_CACHE.parse(
+        sql, dialect=dialect, default_db=default_db, default_schema=default_schema, schema=schema
     )
 
 
-def _parse(sql: str, dialect: Dialect, naming: Naming, schema_index) -> ParseResult:
-    try:
-        statement = _single_statement(sql, dialect)
-        return analyze_statement(statement, dialect=dialect, naming=naming, schema=schema_index())
-    except Exception as exc:  # the contract is "never raise"
-        return failed(describe_error(exc))
+def parse_script(
+    sql: str,
+    *,
+    dialect: str = "snowflake",
+    default_db: str | None = None,
+    default_schema: str | None = None,
+    schema: dict | None = None,
+) -> tuple[ParseResult, ...]:
+    """Each statement's own lineage, in order, for a script or procedure (no result cache).
+
+    Transaction control (BEGIN, COMMIT) and control flow are left out; a statement that
+    fails to parse is a result with its `error`. A single statement gives one result.
+    """
+    return _NO_CACHE.parse_script(
+        sql, dialect=dialect, default_db=default_db, default_schema=default_schema, schema=schema
+    )
 
 
-def _single_statement(sql: str, dialect: Dialect) -> exp.Expr:
-    if not isinstance(sql, str):
-        raise StatementCountError(f"sql must be a string, not {type(sql).__name__}")
-    statements = [s for s in dialect.parse(sql) if s is not None]
-    if not statements:
-        raise StatementCountError("empty statement: nothing to parse")
-    meaningful = [s for s in statements if not isinstance(s, _TRANSACTION_CONTROL)]
-    if len(meaningful) > 1:
-        raise StatementCountError(f"expected one statement, got {len(meaningful)}")
-    return normalize_identifiers((meaningful or statements)[0], dialect=dialect)
-
-
-def describe_error(exc: BaseException) -> str:
-    """A one-line, human-readable reason for a failed parse."""
-    if isinstance(exc, ParseError) and exc.errors:
-        first = exc.errors[0]
-        description = _TOKEN_REPR.sub(_token_text, str(first.get("description") or exc))
-        return f"could not parse: {description} at line {first.get('line')}, col {first.get('col')}"
-    if isinstance(exc, ParseError | TokenError):
-        return f"could not parse: {_first_line(exc)}"
-    if isinstance(exc, StatementCountError | UnsupportedStatement):
-        return str(exc)
-    if isinstance(exc, RecursionError):
-        return "could not parse: statement is nested too deeply"
-    if isinstance(exc, SqlglotError):
-        return f"could not resolve lineage: {_first_line(exc)}"
-    logger.exception("unexpected error while parsing SQL")
-    return f"internal error: {type(exc).__name__}: {_first_line(exc)}"
-
-
-def _token_text(match: re.Match) -> str:
-    """sqlglot's token repr, shortened to what a reader needs."""
-    return "end of input" if match.group(1).endswith("SENTINEL") else f"'{match.group(2)}'"
-
-
-def _first_line(exc: BaseException) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+def naming_for(dialect_name: str, default_db: str | None, default_schema: str | None) -> Naming:
+    """The naming rules of one sqlglot dialect with the statement's defaults."""
+    implicit = IMPLICIT_SCHEMA.get(dialect_name) if default_db and not default_schema else None
+    return Naming(default_db, default_schema or implicit, sharded=dialect_name == "bigquery")
 
 
 class LineageParser:
@@ -127,6 +102,7 @@ class LineageParser:
         # Callers pass the same schema dict for a whole window; hashing a large schema on
         # every statement cost more than a cache hit, so the digest is kept per object.
         self._schema_seen: tuple[dict, int, str] | None = None
+        self._namings: dict[tuple, tuple[str, Naming]] = {}
 
     def parse(
         self,
@@ -141,10 +117,9 @@ class LineageParser:
         if not isinstance(sql, str):
             return failed(f"sql must be a string, not {type(sql).__name__}")
         try:
-            sqlglot_dialect = get_dialect(dialect)
+            name, naming = self._naming(dialect, default_db, default_schema)
         except UnknownDialect as exc:
             return failed(str(exc))
-        naming = Naming(default_db, default_schema)
         schema_digest = self._digest_of(schema)
         # The same text runs again and again (a job without parameters): answer it before
         # paying for the fingerprint, which costs more than the lookup.
@@ -153,18 +128,15 @@ class LineageParser:
             return same
         key, cacheable = None, False
         if self.cache_size > 0:  # without a cache the fingerprint would be wasted work
-            normalized = normalize_sql(sql, sqlglot_dialect_name(dialect))
-            key = (digest(normalized), sqlglot_dialect_name(dialect), naming, schema_digest)
-            cacheable = not normalized.startswith(_UNCACHED_PREFIXES)
+            normalized = normalize_sql(sql, name)
+            key = (digest(normalized), name, naming, schema_digest)
+            cacheable = _UNCACHED.match(normalized) is None
         if (cached := self._get(key) if cacheable else None) is not None:
             self._remember_text(text_key, cached, key)
             return cached
-        result = _parse(
-            sql,
-            sqlglot_dialect,
-            naming,
-            lambda: self._schema_index(schema, schema_digest, naming, sqlglot_dialect),
-        )
+        context = self._context(dialect, name, naming, schema, schema_digest)
+        results = parse_pieces(sql, context)
+        result = results[0] if len(results) == 1 else combine(results)
         if cacheable:
             self._put(key, result)
         else:
@@ -173,6 +145,50 @@ class LineageParser:
         if self.cache_size > 0:
             self._remember_text(text_key, result, key if cacheable else None)
         return result
+
+    def parse_script(
+        self,
+        sql: str,
+        *,
+        dialect: str,
+        default_db: str | None = None,
+        default_schema: str | None = None,
+        schema: dict | None = None,
+    ) -> tuple[ParseResult, ...]:
+        """Each statement's own result (see `parse_script`); not cached."""
+        if not isinstance(sql, str):
+            return (failed(f"sql must be a string, not {type(sql).__name__}"),)
+        try:
+            name, naming = self._naming(dialect, default_db, default_schema)
+        except UnknownDialect as exc:
+            return (failed(str(exc)),)
+        context = self._context(dialect, name, naming, schema, self._digest_of(schema))
+        return tuple(parse_pieces(sql, context))
+
+    def _naming(
+        self, dialect: str, default_db: str | None, default_schema: str | None
+    ) -> tuple[str, Naming]:
+        """sqlglot's dialect name and the naming rules; kept per arguments, as every
+        statement of a window asks with the same ones."""
+        key = (dialect, default_db, default_schema)
+        found = self._namings.get(key)
+        if found is None:
+            name = sqlglot_dialect_name(dialect)
+            found = (name, naming_for(name, default_db, default_schema))
+            if len(self._namings) > 4096:
+                self._namings.clear()
+            self._namings[key] = found
+        return found
+
+    def _context(
+        self, dialect: str, name: str, naming: Naming, schema, schema_digest: str
+    ) -> Context:
+        sqlglot_dialect = get_dialect(dialect)
+
+        def schema_index() -> SchemaIndex:
+            return self._schema_index(schema, schema_digest, naming, sqlglot_dialect)
+
+        return Context(sqlglot_dialect, name, naming, schema_index, schema_digest)
 
     def _text_hit(self, text_key: tuple) -> ParseResult | None:
         with self._lock:
@@ -247,4 +263,5 @@ def _schema_digest(schema: dict | None) -> str:
     return digest(text)
 
 
-_UNCACHED = LineageParser(cache_size=0)
+_NO_CACHE = LineageParser(cache_size=0)
+__all__ = ["LineageParser", "describe_error", "naming_for", "parse_script", "parse_statement"]

@@ -7,25 +7,41 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class ColumnUpstream:
-    """One source column of a downstream column, and what happened to its value on the way."""
+    """One source column of a downstream column, and what happened to its value on the way.
+
+    `transform` is our label (identity | transformed | aggregated | hashed | redacted);
+    `type`, `subtype` and `masking` are OpenLineage's column-lineage vocabulary: DIRECT
+    upstreams supply the value, INDIRECT ones only steer it (CONDITIONAL, WINDOW, FILTER,
+    SORT, JOIN) and never carry it; `masking` says the value arrives masked (hashed,
+    redacted, tokenized, or reduced to a count). See `graph.sql.vocabulary`.
+    """
 
     table: str
     column: str
-    transform: str  # identity | hashed | aggregated | redacted | transformed
+    transform: str
+    type: str = "DIRECT"
+    subtype: str = "IDENTITY"
+    masking: bool = False
 
 
 @dataclass(frozen=True)
 class ColumnLineage:
-    """A written column and the physical columns its values come from."""
+    """A written column (of `table`; None for a bare query's result) and its upstreams."""
 
-    table: str
+    table: str | None
     column: str
     upstreams: tuple[ColumnUpstream, ...]
 
 
 @dataclass(frozen=True)
 class ParseResult:
-    """Table and column lineage of one statement; `error` says why it is empty when it is."""
+    """Table and column lineage of one statement (or script).
+
+    `error` says why nothing could be extracted; `warnings` say what could not be, when
+    the rest could (an unknown column, a star over an unknown table, a statement of a
+    script that did not parse…). Columns read only to filter, join, group or sort rows
+    (WHERE, JOIN ON, GROUP BY, HAVING, ORDER BY of the statement) are not lineage.
+    """
 
     in_tables: tuple[str, ...]
     out_tables: tuple[str, ...]
@@ -34,6 +50,9 @@ class ParseResult:
     statement_type: str
     error: str | None = None
     renames: tuple[tuple[str, str], ...] = ()  # (old_table, new_table) for ALTER TABLE RENAME/SWAP
+    warnings: tuple[str, ...] = ()
+    # Tables created for the session only (TEMPORARY, VOLATILE, T-SQL `#t`, CACHE TABLE).
+    temporary: tuple[str, ...] = ()
 
 
 def failed(reason: str, statement_type: str = "OTHER") -> ParseResult:

@@ -77,17 +77,32 @@ def test_good_and_bad_lines_each_get_one_answer_in_input_order():
                 {
                     "downstream": {"table": "analytics.mart.users", "column": "id"},
                     "upstreams": [
-                        {"table": "analytics.raw.users", "column": "id", "transform": "identity"}
+                        {
+                            "table": "analytics.raw.users",
+                            "column": "id",
+                            "transform": "identity",
+                            "type": "DIRECT",
+                            "subtype": "IDENTITY",
+                            "masking": False,
+                        }
                     ],
                 },
                 {
                     "downstream": {"table": "analytics.mart.users", "column": "email_hash"},
                     "upstreams": [
-                        {"table": "analytics.raw.users", "column": "email", "transform": "hashed"}
+                        {
+                            "table": "analytics.raw.users",
+                            "column": "email",
+                            "transform": "hashed",
+                            "type": "DIRECT",
+                            "subtype": "TRANSFORMATION",
+                            "masking": True,
+                        }
                     ],
                 },
             ],
             "error": None,
+            "warnings": [],
         },
         {
             "id": None,
@@ -95,6 +110,7 @@ def test_good_and_bad_lines_each_get_one_answer_in_input_order():
             "out_tables": [],
             "column_lineage": [],
             "error": "invalid JSON: Expecting value: line 1 column 1 (char 0)",
+            "warnings": [],
         },
         {
             "id": 3,
@@ -102,6 +118,7 @@ def test_good_and_bad_lines_each_get_one_answer_in_input_order():
             "out_tables": [],
             "column_lineage": [],
             "error": "invalid input: missing sql",
+            "warnings": [],
         },
         {
             "id": 4,
@@ -109,6 +126,7 @@ def test_good_and_bad_lines_each_get_one_answer_in_input_order():
             "out_tables": [],
             "column_lineage": [],
             "error": "could not parse: Expected table name but got 'WHERE' at line 1, col 19",
+            "warnings": [],
         },
         {
             "id": 5,
@@ -116,6 +134,7 @@ def test_good_and_bad_lines_each_get_one_answer_in_input_order():
             "out_tables": [],
             "column_lineage": [],
             "error": results[4]["error"],
+            "warnings": [],
         },
         {
             "id": 6,
@@ -125,14 +144,67 @@ def test_good_and_bad_lines_each_get_one_answer_in_input_order():
                 {
                     "downstream": {"table": "public.copy", "column": "id"},
                     "upstreams": [
-                        {"table": "public.users", "column": "id", "transform": "identity"}
+                        {
+                            "table": "public.users",
+                            "column": "id",
+                            "transform": "identity",
+                            "type": "DIRECT",
+                            "subtype": "IDENTITY",
+                            "masking": False,
+                        }
                     ],
                 }
             ],
             "error": None,
+            "warnings": [],
         },
     ]
     assert results[4]["error"].startswith("unknown dialect 'db2'")
+
+
+def test_a_query_a_script_and_a_partly_understood_statement():
+    query = {
+        "id": "bi",
+        "sql": "SELECT c.email, COUNT(o.id) AS orders FROM crm.customers c "
+        "JOIN sales.orders o ON o.customer_id = c.id GROUP BY c.email",
+        "dialect": "postgres",
+        "default_db": "shop",
+    }
+    script = {
+        "id": "proc",
+        "sql": "BEGIN CREATE TEMPORARY TABLE recent AS SELECT id, email FROM raw.users; "
+        "INSERT INTO mart.contacts (id, mail) SELECT id, email FROM recent; END;",
+    }
+    partial = {
+        "id": "dbt",
+        "sql": "CREATE TABLE m.out AS SELECT a.id, b.label FROM m.a a JOIN m.b b USING (id)",
+        "schema": {"m.a": {"id": "int"}, "m.b": {"label": "text"}},  # a few documented columns
+    }
+
+    bi, proc, dbt = outputs(json.dumps(query), json.dumps(script), json.dumps(partial))
+
+    assert bi["in_tables"] == ["shop.crm.customers", "shop.sales.orders"]
+    assert bi["out_tables"] == []
+    assert bi["column_lineage"][0]["downstream"] == {"table": None, "column": "email"}
+    assert bi["column_lineage"][1]["upstreams"] == [
+        {
+            "table": "shop.sales.orders",
+            "column": "id",
+            "transform": "aggregated",
+            "type": "DIRECT",
+            "subtype": "AGGREGATION",
+            "masking": True,
+        }
+    ]
+    assert (proc["in_tables"], proc["out_tables"], proc["error"]) == (
+        ["raw.users"],
+        ["mart.contacts"],
+        None,
+    )
+    assert [c["upstreams"][0]["column"] for c in proc["column_lineage"]] == ["id", "email"]
+    assert (dbt["in_tables"], dbt["out_tables"], dbt["error"]) == (["m.a", "m.b"], ["m.out"], None)
+    assert {c["downstream"]["column"] for c in dbt["column_lineage"]} == {"id", "label"}
+    assert dbt["warnings"] and "schema" in dbt["warnings"][0]
 
 
 def test_inputs_of_the_wrong_shape_are_reported_by_id():

@@ -2,9 +2,14 @@
 
 Input lines are `{"id", "sql", "dialect", "default_db", "default_schema", "schema"}`
 (unknown keys ignored, dialect defaulting to snowflake); each gets exactly one output line
-`{"id", "in_tables", "out_tables", "column_lineage", "error"}`, in input order, flushed as
-it is written so a caller can stream. A bad line or statement gets `error` and the run
-goes on. Blank lines are skipped. No database is touched.
+`{"id", "in_tables", "out_tables", "column_lineage", "error", "warnings"}`, in input order,
+flushed as it is written so a caller can stream. Each upstream of `column_lineage` is
+`{"table", "column", "transform", "type", "subtype", "masking"}`; a bare query's output
+columns have `"table": null` downstream. A text holding several statements (a script, a
+procedure) gets one line: the union of their lineage. A bad line or statement gets `error`
+and the run goes on; a statement understood in part keeps its tables and resolved edges
+and lists what was not in `warnings` (always present, possibly empty). Blank lines are
+skipped. No database is touched.
 """
 
 from __future__ import annotations
@@ -91,6 +96,7 @@ def output_record(
             "out_tables": [],
             "column_lineage": [],
             "error": error,
+            "warnings": [],
         }
     return {
         "id": record_id,
@@ -100,11 +106,19 @@ def output_record(
             {
                 "downstream": {"table": lineage.table, "column": lineage.column},
                 "upstreams": [
-                    {"table": up.table, "column": up.column, "transform": up.transform}
+                    {
+                        "table": up.table,
+                        "column": up.column,
+                        "transform": up.transform,
+                        "type": up.type,
+                        "subtype": up.subtype,
+                        "masking": up.masking,
+                    }
                     for up in lineage.upstreams
                 ],
             }
             for lineage in result.column_lineage
         ],
         "error": result.error,
+        "warnings": list(result.warnings),
     }
