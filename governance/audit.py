@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from .models import AuditChainHead, AuditEvent
@@ -100,10 +100,16 @@ def _locked_head() -> AuditChainHead:
     if head is not None:
         return head
     last = AuditEvent.objects.order_by("-seq").first()
-    AuditChainHead.objects.get_or_create(
-        pk=HEAD_PK,
-        defaults={"seq": last.seq if last else 0, "hash": last.hash if last else ""},
-    )
+    try:
+        with transaction.atomic():
+            AuditChainHead.objects.get_or_create(
+                pk=HEAD_PK,
+                defaults={"seq": last.seq if last else 0, "hash": last.hash if last else ""},
+            )
+    except DatabaseError:
+        # Another writer created the head (and appended) meanwhile: the triggers refuse a
+        # second head that starts behind the events. Take the one that is there now.
+        pass
     return AuditChainHead.objects.select_for_update().get(pk=HEAD_PK)
 
 

@@ -106,3 +106,59 @@ def demo(demo_end):
 
     with demo_server(days=DEMO_DAYS, end=demo_end) as server:
         yield server
+
+
+@pytest.fixture
+def extra_history(demo):
+    """Add QUERY_HISTORY/ACCESS_HISTORY rows to the emulator (through the connector).
+
+    Tests put their rows days after the demo history ends, so that no other test's
+    window sees them; they are deleted afterwards.
+    """
+    import json
+
+    import snowflake.connector
+
+    conn = snowflake.connector.connect(**demo.connect_kwargs())
+    added: list[str] = []
+
+    def add(
+        query_id,
+        text,
+        start,
+        *,
+        query_type="CREATE_TABLE_AS_SELECT",
+        status="SUCCESS",
+        error=None,
+        user="TEST_USER",
+        role="TEST_ROLE",
+        schema="MARTS",
+        access=None,
+    ):
+        added.append(query_id)
+        with conn.cursor() as cur:
+            cur.execute(
+                "INSERT INTO SNOWFLAKE.ACCOUNT_USAGE.QUERY_HISTORY (QUERY_ID, QUERY_TEXT, QUERY_TYPE, "
+                "DATABASE_NAME, SCHEMA_NAME, USER_NAME, ROLE_NAME, EXECUTION_STATUS, ERROR_MESSAGE, "
+                "START_TIME, END_TIME) VALUES (%s, %s, %s, 'PROD_DB', %s, %s, %s, %s, %s, %s, %s)",
+                (query_id, text, query_type, schema, user, role, status, error, start, start),
+            )
+            if access is not None:
+                direct, base, modified = (
+                    v if isinstance(v, str) else json.dumps(v) for v in access
+                )
+                cur.execute(
+                    "INSERT INTO SNOWFLAKE.ACCOUNT_USAGE.ACCESS_HISTORY (QUERY_ID, QUERY_START_TIME, "
+                    "USER_NAME, DIRECT_OBJECTS_ACCESSED, BASE_OBJECTS_ACCESSED, OBJECTS_MODIFIED) "
+                    "SELECT %s, %s, %s, PARSE_JSON(%s), PARSE_JSON(%s), PARSE_JSON(%s)",
+                    (query_id, start, user, direct, base, modified),
+                )
+
+    yield add
+    with conn.cursor() as cur:
+        for table in ("QUERY_HISTORY", "ACCESS_HISTORY"):
+            for query_id in added:
+                cur.execute(
+                    f"DELETE FROM SNOWFLAKE.ACCOUNT_USAGE.{table} WHERE QUERY_ID = %s", (query_id,)
+                )
+    conn.close()

@@ -81,3 +81,35 @@ def test_the_demo_leak_on_the_embedded_store(embedded_store, demo, demo_end):
 @pytest.mark.neo4j
 def test_the_demo_leak_on_neo4j(neo4j_store, db, demo, demo_end):
     _assert_the_demo_story(neo4j_store, demo, demo_end)
+
+
+def test_min_of_an_email_leaks_it_and_count_does_not(embedded_store, demo, demo_end, extra_history):
+    """Parsed from SQL as a warehouse ran it: MIN returns real addresses, COUNT only numbers."""
+    from graph.demo import demo_source
+    from graph.ingestion import ingest_window
+
+    demo_ingest(store=embedded_store, days=DEMO_DAYS, end=demo_end)
+    at = demo.history.end + timedelta(days=5)
+    extra_history(
+        "test-email-stats",
+        "CREATE OR REPLACE TABLE MARTS.EMAIL_STATS AS SELECT COUNTRY, MIN(EMAIL) AS FIRST_EMAIL, "
+        "COUNT(EMAIL) AS EMAILS FROM STAGING.STG_CUSTOMERS GROUP BY COUNTRY",
+        at + timedelta(minutes=10),
+    )
+    ingest_window(
+        source=demo_source(demo),
+        window_start=at,
+        window_end=at + timedelta(hours=1),
+        store=embedded_store,
+    )
+    demo_governance_seed()
+
+    exposure_scan(store=embedded_store, trigger="test")
+
+    stats = Finding.objects.filter(target_dataset=f"{SF}.marts.email_stats")
+    assert {(f.source, f.target_column) for f in stats if f.kind == "unmasked_pii_path"} == {
+        (f"{RAW}#email", "first_email")
+    }
+    first = stats.get(target_column="first_email")
+    assert first.paths[0]["hops"][-1]["subtype"] == "AGGREGATION"
+    assert first.paths[0]["hops"][-1]["masking"] is False
