@@ -202,6 +202,17 @@ class StoreEdge(models.Model):
     flow_type = models.CharField(max_length=8, blank=True, null=True)  # noqa: DJ001
     subtype = models.CharField(max_length=16, blank=True, null=True)  # noqa: DJ001
     masked = models.BooleanField(null=True, blank=True)
+    description = models.CharField(max_length=512, blank=True, null=True)  # noqa: DJ001
+    # Whose word the edge is (warehouse, dbt, openlineage), and the latest word of a lower
+    # origin beside it: see graph/store/base.py for how origins rank.
+    origin = models.CharField(max_length=16, default="warehouse")
+    claim_origin = models.CharField(max_length=16, blank=True, null=True)  # noqa: DJ001
+    claim_masking = models.CharField(max_length=16, blank=True, null=True)  # noqa: DJ001
+    claim_masked = models.BooleanField(null=True, blank=True)
+    claim_status = models.CharField(max_length=32, blank=True, null=True)  # noqa: DJ001
+    claim_job = models.CharField(max_length=512, blank=True, null=True)  # noqa: DJ001
+    claim_query_id = models.CharField(max_length=128, blank=True, null=True)  # noqa: DJ001
+    claim_seen = models.DateTimeField(null=True, blank=True)
     first_seen = models.DateTimeField()
     last_seen = models.DateTimeField()
     run_count = models.PositiveIntegerField(default=1)

@@ -13,8 +13,18 @@ Semantics every backend keeps:
   An observation widens ``first_seen``/``last_seen``; its ``run_count`` is added only
   when it extends the known time range (a replayed window lies inside it), and the
   latest observation (greatest ``last_seen``) sets ``transformation_type``,
-  ``query_id``, ``job``, ``job_version``, ``execution_status``, ``masking`` and the
-  OpenLineage vocabulary ``flow_type``/``subtype``/``masked``.
+  ``query_id``, ``job``, ``job_version``, ``execution_status``, ``masking``, the
+  OpenLineage vocabulary ``flow_type``/``subtype``/``masked`` and ``description``.
+* Every observation has an ``origin`` (:data:`ORIGINS`), and origins rank: what the
+  warehouse's own query history saw outranks dbt artifacts, which outrank OpenLineage
+  events. An edge's fields (times and ``run_count`` included) belong to the highest-ranked
+  origin that observed it: an observation of that origin merges as above; one of a higher
+  origin takes the edge over (its fields replace the stored ones, which become the other
+  claim); one of a lower origin leaves the edge alone and only becomes the other claim.
+  ``other_claim`` keeps the latest (greatest ``last_seen``) of those lower claims — its
+  origin, masking, masked, status, job, query id and time — and ``Edge.conflict`` says
+  whether it disagrees with the edge on masking or status. The result does not depend on
+  the order observations arrive in.
 * ``as_of`` keeps only edges whose ``first_seen`` is on or before it, and only
   datasets that existed then (``first_seen`` on or before it, or no ``first_seen``).
 * A rename keeps identity: ``rename_dataset`` moves the node (and its columns and edges)
@@ -42,6 +52,11 @@ from graph.keys import column_key
 __all__ = ["column_key"]  # the key of a column, for callers that build observations
 
 MAX_DEPTH = 20
+
+# Who said an edge exists, strongest first: the warehouse's query history, dbt artifacts,
+# OpenLineage events. The rank decides whose word the edge's fields are (see above).
+ORIGINS = ("warehouse", "dbt", "openlineage")
+ORIGIN_RANK = {origin: len(ORIGINS) - i for i, origin in enumerate(ORIGINS)}
 
 Direction = Literal["upstream", "downstream", "both"]
 Level = Literal["dataset", "column"]
@@ -102,6 +117,22 @@ class EdgeObservation:
     flow_type: str | None = None  # DIRECT | INDIRECT
     subtype: str | None = None  # IDENTITY | TRANSFORMATION | AGGREGATION | FILTER | JOIN | …
     masked: bool | None = None  # does the transformation mask the value?
+    # What the producer said the transformation does (e.g. "SHA2(EMAIL, 256)"), if anything.
+    description: str | None = None
+    origin: str = "warehouse"  # one of ORIGINS: whose word this observation is
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What a lower-ranked origin last said about an edge it does not own."""
+
+    origin: str
+    masking: str | None
+    masked: bool | None
+    execution_status: str | None
+    job: str | None
+    query_id: str | None
+    last_seen: datetime
 
 
 @dataclass(frozen=True)
@@ -135,6 +166,17 @@ class Edge:
     flow_type: str | None = None
     subtype: str | None = None
     masked: bool | None = None
+    description: str | None = None
+    origin: str = "warehouse"
+    other_claim: Claim | None = None
+
+    @property
+    def conflict(self) -> bool:
+        """Does the other claim disagree with the edge on masking or status?"""
+        claim = self.other_claim
+        return claim is not None and (
+            claim.masking != self.masking or claim.execution_status != self.execution_status
+        )
 
 
 @dataclass(frozen=True)
