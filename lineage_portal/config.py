@@ -55,6 +55,17 @@ DEFAULTS: dict[str, Any] = {
         "regulated_tags": ["pii", "financial", "phi", "pci", "hipaa", "gdpr", "ccpa", "sox"],
         "risk_levels": {"pii_exposure": "HIGH", "financial_data": "MEDIUM", "public_data": "LOW"},
     },
+    # POST /api/v1/lineage: what one event may hold, and how far ahead of our clock it may be.
+    "openlineage": {
+        "max_future_skew_hours": 24,
+        "max_inputs": 500,
+        "max_outputs": 500,
+        "max_dataset_edges": 10000,
+        "max_column_edges": 20000,
+        "queue_above_bytes": 262144,
+        "retry_after_seconds": 5,
+        "store_lock_timeout_seconds": 5,
+    },
     "monitoring": {
         "slack_webhook_url": "",
         "alert_email": "",
@@ -122,6 +133,9 @@ def validate_config(raw: Any) -> dict:
             raise ConfigError(f"telemetry.{key}: must be a positive number")
     if config["telemetry"]["window_hours"] > 24:
         raise ConfigError("telemetry.window_hours: at most 24 (query windows of at most a day)")
+    for key, value in config["openlineage"].items():
+        if value <= 0:
+            raise ConfigError(f"openlineage.{key}: must be a positive number")
     if config["graph"]["backend"] not in {"auto", "neo4j", "embedded"}:
         raise ConfigError("graph.backend: must be one of auto, neo4j, embedded")
     return config

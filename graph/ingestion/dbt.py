@@ -115,6 +115,7 @@ def run_details(artifacts: DbtArtifacts, node: DbtNode) -> dict[str, Any]:
         "job": f"dbt:{node.unique_id}"[:512],
         "job_version": f"{artifacts.dbt_version}:{node.checksum[:12]}"[:128],
         "execution_status": status,
+        "origin": "dbt",
     }
 
 

@@ -310,6 +310,8 @@ class DbtSource(LineageSource):
     only onto known edges); ``dbt_artifacts_ingest`` is the dbt-aware way in.
     """
 
+    origin = "dbt"
+
     def __init__(self, artifacts: DbtArtifacts):
         self.artifacts = artifacts
         self.platform = self.dialect = artifacts.platform

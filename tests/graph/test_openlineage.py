@@ -68,7 +68,7 @@ def app_store(embedded_store):
 @pytest.fixture
 def token(db) -> str:
     """A DRF token made the way the docs tell users to: ``drf_create_token``."""
-    get_user_model().objects.create_user("airflow", password="unused-password")
+    call_command("lineage_producer", "airflow")
     call_command("drf_create_token", "airflow")
     return Token.objects.get(user__username="airflow").key
 
@@ -342,7 +342,7 @@ def test_client_gzip_bodies_are_accepted(emit, app_store):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_client_dataset_and_job_events_record_identity_not_lineage(emit, app_store):
+def test_client_dataset_and_job_events_record_identity_and_declared_lineage(emit, app_store):
     dataset_event = DatasetEvent(
         eventTime=T0.isoformat(),
         producer=PRODUCER,
@@ -364,7 +364,14 @@ def test_client_dataset_and_job_events_record_identity_not_lineage(emit, app_sto
 
     assert Dataset.objects.get(key="bigquery://acme-prj.sales.orders").columns.count() == 1
     assert Dataset.objects.filter(key__in=[RAW, SUMMARY]).count() == 2
-    assert app_store.counts().dataset_edges == app_store.counts().column_edges == 0
+    # A job definition is not a run: its edges are declared, never counted as runs.
+    declared = edge(app_store, RAW, SUMMARY)
+    assert (declared.execution_status, declared.run_count, declared.query_id) == (
+        "DECLARED",
+        0,
+        None,
+    )
+    assert app_store.counts().column_edges == 5
 
 
 @pytest.mark.django_db(transaction=True)
@@ -389,7 +396,8 @@ def test_client_configured_from_the_environment_like_airflow(
         (raw_event(run={}), "run.runId", "is required"),
         (raw_event(run={"runId": "run-42"}), "run.runId", "must be a UUID"),
         (raw_event(eventTime="30/06/2026 12:00"), "eventTime", "ISO-8601"),
-        (raw_event(eventTime="2026-06-30T12:00:00"), "eventTime", "time zone"),
+        (raw_event(eventTime="9999-12-31T23:59:59-14:00"), "eventTime", "out of range"),
+        (raw_event(eventTime="2036-06-30T12:00:00Z"), "eventTime", "ahead of the portal's clock"),
         (raw_event(eventType="FINISHED"), "eventType", "must be one of"),
         (raw_event(inputs=[{"namespace": "postgres://db:5432"}]), "inputs[0].name", "is required"),
         (raw_event(job={"namespace": "dbt"}), "job.name", "is required"),
@@ -531,7 +539,8 @@ def test_dataset_naming(namespace, name, key):
             None,
             "hashed",
         ),
-        ([{"type": "DIRECT", "subtype": "TRANSFORMATION", "masking": True}], None, "redacted"),
+        # masking: true without a word of how: the subtype's own word, the flag kept apart.
+        ([{"type": "DIRECT", "subtype": "TRANSFORMATION", "masking": True}], None, "transformed"),
         ([{"type": "DIRECT"}], None, "unknown"),
         ([{"type": "INDIRECT", "subtype": "JOIN"}], None, None),
         (
