@@ -6,88 +6,149 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('graph', '0005_store_edge_origin_and_claims'),
+        ("graph", "0005_store_edge_origin_and_claims"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='column',
-            options={'ordering': ['dataset', models.OrderBy(models.F('ordinal'), nulls_last=True), 'name']},
+            name="column",
+            options={
+                "ordering": [
+                    "dataset",
+                    models.OrderBy(models.F("ordinal"), nulls_last=True),
+                    "name",
+                ]
+            },
         ),
         migrations.AddField(
-            model_name='column',
-            name='description',
+            model_name="column",
+            name="description",
             field=models.TextField(blank=True),
         ),
         migrations.AddField(
-            model_name='column',
-            name='documented_only',
+            model_name="column",
+            name="documented_only",
             field=models.BooleanField(default=False),
         ),
         migrations.AddField(
-            model_name='dataset',
-            name='owners',
+            model_name="dataset",
+            name="owners",
             field=models.JSONField(blank=True, default=list),
         ),
         migrations.AddField(
-            model_name='ingestionrun',
-            name='statements_partial',
+            model_name="ingestionrun",
+            name="statements_partial",
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AlterField(
-            model_name='column',
-            name='ordinal',
+            model_name="column",
+            name="ordinal",
             field=models.PositiveIntegerField(blank=True, default=0, null=True),
         ),
         migrations.CreateModel(
-            name='OpenLineageRun',
+            name="OpenLineageRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('run_id', models.CharField(max_length=36, unique=True)),
-                ('job', models.CharField(max_length=512)),
-                ('job_version', models.CharField(blank=True, max_length=128)),
-                ('producer', models.CharField(blank=True, max_length=1024)),
-                ('state', models.CharField(max_length=16)),
-                ('state_time', models.DateTimeField()),
-                ('started_at', models.DateTimeField()),
-                ('merged', models.JSONField(default=dict)),
-                ('written', models.JSONField(default=list)),
-                ('events', models.PositiveIntegerField(default=0)),
-                ('updated', models.DateTimeField(auto_now=True)),
-                ('posted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
-                ('source', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='openlineage_runs', to='graph.source')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("run_id", models.CharField(max_length=36, unique=True)),
+                ("job", models.CharField(max_length=512)),
+                ("job_version", models.CharField(blank=True, max_length=128)),
+                ("producer", models.CharField(blank=True, max_length=1024)),
+                ("state", models.CharField(max_length=16)),
+                ("state_time", models.DateTimeField()),
+                ("started_at", models.DateTimeField()),
+                ("merged", models.JSONField(default=dict)),
+                ("written", models.JSONField(default=list)),
+                ("events", models.PositiveIntegerField(default=0)),
+                ("updated", models.DateTimeField(auto_now=True)),
+                (
+                    "posted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "source",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="openlineage_runs",
+                        to="graph.source",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-state_time'],
+                "ordering": ["-state_time"],
             },
         ),
         migrations.CreateModel(
-            name='OpenLineageEvent',
+            name="OpenLineageEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('received', models.DateTimeField(auto_now_add=True)),
-                ('status', models.CharField(choices=[('accepted', 'Accepted'), ('refused', 'Refused'), ('queued', 'Queued'), ('failed', 'Failed')], max_length=16)),
-                ('reason', models.TextField(blank=True)),
-                ('kind', models.CharField(blank=True, max_length=16)),
-                ('event_type', models.CharField(blank=True, max_length=16)),
-                ('event_time', models.DateTimeField(blank=True, null=True)),
-                ('run_id', models.CharField(blank=True, db_index=True, max_length=36)),
-                ('job', models.CharField(blank=True, max_length=512)),
-                ('producer', models.CharField(blank=True, max_length=1024)),
-                ('auth', models.CharField(blank=True, max_length=16)),
-                ('datasets', models.PositiveIntegerField(default=0)),
-                ('dataset_edges', models.PositiveIntegerField(default=0)),
-                ('column_edges', models.PositiveIntegerField(default=0)),
-                ('body', models.JSONField(blank=True, null=True)),
-                ('posted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
-                ('source', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='openlineage_events', to='graph.source')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("received", models.DateTimeField(auto_now_add=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("accepted", "Accepted"),
+                            ("refused", "Refused"),
+                            ("queued", "Queued"),
+                            ("failed", "Failed"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("reason", models.TextField(blank=True)),
+                ("kind", models.CharField(blank=True, max_length=16)),
+                ("event_type", models.CharField(blank=True, max_length=16)),
+                ("event_time", models.DateTimeField(blank=True, null=True)),
+                ("run_id", models.CharField(blank=True, db_index=True, max_length=36)),
+                ("job", models.CharField(blank=True, max_length=512)),
+                ("producer", models.CharField(blank=True, max_length=1024)),
+                ("auth", models.CharField(blank=True, max_length=16)),
+                ("datasets", models.PositiveIntegerField(default=0)),
+                ("dataset_edges", models.PositiveIntegerField(default=0)),
+                ("column_edges", models.PositiveIntegerField(default=0)),
+                ("body", models.JSONField(blank=True, null=True)),
+                (
+                    "posted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "source",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="openlineage_events",
+                        to="graph.source",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-received', '-id'],
-                'indexes': [models.Index(fields=['source', 'status', 'received'], name='graph_openl_source__fa9ed6_idx')],
+                "ordering": ["-received", "-id"],
+                "indexes": [
+                    models.Index(
+                        fields=["source", "status", "received"],
+                        name="graph_openl_source__fa9ed6_idx",
+                    )
+                ],
             },
         ),
     ]

@@ -94,3 +94,48 @@ def extra_history(demo):
                     f"DELETE FROM SNOWFLAKE.ACCOUNT_USAGE.{table} WHERE QUERY_ID = %s", (query_id,)
                 )
     conn.close()
+
+
+# --- OpenLineage: the endpoint's store, a producer's token, the real client ---------------
+
+
+@pytest.fixture
+def app_store(embedded_store):
+    """The store the endpoint uses (``get_store()``), rebuilt on the empty test database."""
+    from graph import store as graph_store
+
+    graph_store.reset_store()
+    yield graph_store.get_store()
+    graph_store.reset_store()
+
+
+@pytest.fixture
+def token(db) -> str:
+    """A producer's DRF token, made the way the docs tell users to: ``drf_create_token``."""
+    from django.core.management import call_command
+    from rest_framework.authtoken.models import Token
+
+    call_command("lineage_producer", "airflow")
+    call_command("drf_create_token", "airflow")
+    return Token.objects.get(user__username="airflow").key
+
+
+@pytest.fixture
+def emit(live_server, token):
+    """Send events with the real OpenLineage client over HTTP, as Airflow or dbt would."""
+    from openlineage.client import OpenLineageClient
+    from openlineage.client.transport.http import ApiKeyTokenProvider, HttpConfig, HttpTransport
+
+    def send(*events, compression=None):
+        config = HttpConfig(
+            url=live_server.url,
+            endpoint="api/v1/lineage",
+            auth=ApiKeyTokenProvider({"apiKey": token}),
+            compression=compression,
+        )
+        client = OpenLineageClient(transport=HttpTransport(config))
+        for event in events:
+            client.emit(event)  # raises on any non-2xx answer
+        client.close()
+
+    return send

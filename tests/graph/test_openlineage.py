@@ -13,7 +13,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 from openlineage.client import OpenLineageClient
 from openlineage.client.event_v2 import (
     DatasetEvent,
@@ -33,14 +32,9 @@ from openlineage.client.facet_v2 import (
     source_code_location_job,
 )
 from openlineage.client.transport.http import (
-    ApiKeyTokenProvider,
     HttpCompression,
-    HttpConfig,
-    HttpTransport,
 )
-from rest_framework.authtoken.models import Token
 
-from graph import store as graph_store
 from graph.ingestion.openlineage import openlineage_event_ingest
 from graph.models import Column, Dataset
 from graph.sources.openlineage.mapping import input_masking
@@ -55,41 +49,6 @@ T0 = datetime(2026, 6, 30, 12, 0, tzinfo=UTC)
 
 
 # --- fixtures ------------------------------------------------------------------------
-
-
-@pytest.fixture
-def app_store(embedded_store):
-    """The store the endpoint uses (``get_store()``), rebuilt on the empty test database."""
-    graph_store.reset_store()
-    yield graph_store.get_store()
-    graph_store.reset_store()
-
-
-@pytest.fixture
-def token(db) -> str:
-    """A DRF token made the way the docs tell users to: ``drf_create_token``."""
-    call_command("lineage_producer", "airflow")
-    call_command("drf_create_token", "airflow")
-    return Token.objects.get(user__username="airflow").key
-
-
-@pytest.fixture
-def emit(live_server, token):
-    """Send events with the real OpenLineage client over HTTP, as Airflow or dbt would."""
-
-    def send(*events, compression=None):
-        config = HttpConfig(
-            url=live_server.url,
-            endpoint="api/v1/lineage",
-            auth=ApiKeyTokenProvider({"apiKey": token}),
-            compression=compression,
-        )
-        client = OpenLineageClient(transport=HttpTransport(config))
-        for event in events:
-            client.emit(event)  # raises on any non-2xx answer
-        client.close()
-
-    return send
 
 
 # --- events ----------------------------------------------------------------------------

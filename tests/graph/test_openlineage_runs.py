@@ -34,7 +34,7 @@ from graph.models import Column, Dataset, OpenLineageEvent, OpenLineageRun, Sour
 from graph.store.base import column_key
 from lineage_portal.access import AUDITOR, COMPLIANCE_ADMIN, STEWARD
 
-from .test_openlineage import PRODUCER, T0, app_store, edge, emit, post, raw_event, token  # noqa: F401
+from .test_openlineage import PRODUCER, T0, edge, post, raw_event
 
 NS = "snowflake://acme-prod"
 ORDERS = "snowflake://shop.raw.orders"
