@@ -139,3 +139,40 @@ def emit(live_server, token):
         client.close()
 
     return send
+
+
+# --- dbt: artifacts a real dbt build writes ------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def dbt_target(tmp_path_factory):
+    """manifest.json, run_results.json and catalog.json, fresh from a real ``dbt build``."""
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    out = tmp_path_factory.mktemp("dbt-artifacts")
+    done = subprocess.run(
+        ["bash", str(root / "scripts" / "dbt-artifacts.sh"), str(out)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+    return out
+
+
+@pytest.fixture
+def artifacts_dir(dbt_target, tmp_path):
+    """A private copy of the artifacts, for tests that damage them."""
+    import shutil
+    from pathlib import Path
+
+    return Path(shutil.copytree(dbt_target, tmp_path / "target"))
+
+
+@pytest.fixture
+def dbt_source(db):
+    from graph.models import Source
+
+    return Source.objects.create(name="shop-dbt", kind=Source.Kind.DBT)
