@@ -241,3 +241,28 @@ def test_far_future_times_are_a_clean_400_never_a_500(client, token, app_store):
 def test_a_future_time_within_the_skew_is_accepted(client, token, app_store):
     soon = timezone.now() + timedelta(hours=20)
     assert post(client, raw_event(eventTime=soon.isoformat()), token=token).status_code == 201
+
+
+# --- what an admin sees ---------------------------------------------------------------
+
+
+def test_admins_see_each_producers_events_and_refusals(client, token, app_store):
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    from lineage_portal.access import AUDITOR, COMPLIANCE_ADMIN
+
+    post(client, raw_event(), token=token)
+    post(client, raw_event(run={"runId": "run-42"}), token=token)
+    users = get_user_model().objects
+    admin, auditor = users.create_user("ada"), users.create_user("avery")
+    admin.groups.add(Group.objects.get_or_create(name=COMPLIANCE_ADMIN)[0])
+    auditor.groups.add(Group.objects.get_or_create(name=AUDITOR)[0])
+
+    client.force_login(auditor)
+    assert client.get("/ingestion/openlineage/").status_code == 403
+    client.force_login(admin)
+    page = client.get("/ingestion/openlineage/").content.decode()
+
+    assert "openlineage:dbt" in page and "run.runId: must be a UUID" in page
+    assert "airflow" in page
