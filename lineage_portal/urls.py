@@ -33,6 +33,7 @@ urlpatterns = [
         openlineage_api.LineageEventDetailView.as_view(),
         name="openlineage-event",
     ),
+    path("api/v1/exposure/", include("governance.exposure.api_urls")),
     path("api/v1/", include("graph.api_urls")),
     path("api/v1/", include("governance.api_urls")),
     path("", include("governance.urls")),

@@ -13,11 +13,13 @@ import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from graph.keys import column_key, key_name
 from graph.models import Dataset, IngestionRun, ParseFailure, Source
+from graph.signals import run_finished
 from graph.store.base import (
     ColumnNode,
     DatasetNode,
@@ -194,6 +196,8 @@ def run_finish(
     run.save()
     if status == IngestionRun.Status.SUCCEEDED:
         watermark_advance(source_id=run.source_id, end=run.window_end)
+    # After the commit: listeners act on what is stored, and a rolled-back run says nothing.
+    transaction.on_commit(lambda: run_finished.send(sender=IngestionRun, run=run), robust=True)
     return run
 
 
