@@ -56,6 +56,7 @@ from graph.sources.openlineage.validation import (
 )
 from graph.store import get_store
 from graph.store.base import StoreError
+from graph.tasks import openlineage_event_task
 from lineage_portal.access import CanPostLineage
 
 logger = logging.getLogger(__name__)
@@ -300,6 +301,7 @@ class LineageEventView(APIView):
         try:
             with transaction.atomic():
                 record = openlineage_event_queue(event=event, poster=poster)
+                transaction.on_commit(lambda: openlineage_event_task.delay(record.pk))
         except OperationalError as exc:
             return self._busy(event, poster, exc)
         url = request.build_absolute_uri(reverse("openlineage-event", args=[record.pk]))

@@ -128,14 +128,13 @@ def openlineage_event_ingest(
 
 
 def openlineage_event_queue(*, event: dict, poster: Poster | None) -> OpenLineageEvent:
-    """Keep a large valid event for a worker (``openlineage_queued_ingest``); returns its record."""
-    record = event_record(
+    """Keep a large valid event for a worker (``openlineage_queued_ingest``); returns its record.
+
+    The caller enqueues the task once this commits (tasks sit above ingestion).
+    """
+    return event_record(
         event=event, poster=poster, status=OpenLineageEvent.Status.QUEUED, body=event
     )
-    from graph.tasks import openlineage_event_task  # tasks sit above ingestion
-
-    transaction.on_commit(lambda: openlineage_event_task.delay(record.pk))
-    return record
 
 
 def openlineage_queued_ingest(
