@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from lineage_portal.access import access_required, can_administer, ensure_can_administer
 
@@ -150,6 +150,7 @@ def backfill_retry(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("backfill_detail", pk=pk)
 
 
+@require_GET
 @access_required("administer")
 def openlineage_producer_list(request: HttpRequest) -> HttpResponse:
     """Every OpenLineage producer namespace: events accepted and refused, and why."""
