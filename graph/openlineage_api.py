@@ -19,7 +19,6 @@ unreachable (producers retry), never a 500.
 from __future__ import annotations
 
 import json
-import logging
 import zlib
 from datetime import timedelta
 from typing import Any
@@ -90,7 +89,7 @@ class FieldErrorSerializer(serializers.Serializer):
 class LineageEventErrorsSerializer(serializers.Serializer):
     """Why an event was refused: every offending field at once."""
 
-    errors = FieldErrorSerializer(many=True)
+    errors = FieldErrorSerializer(many=True)  # type: ignore[assignment]  # a JSON field
 
 
 class LineageEventResultSerializer(serializers.Serializer):
@@ -238,7 +237,7 @@ class LineageEventView(APIView):
             401: OpenApiResponse(description="No or bad credentials"),
             403: OpenApiResponse(description="Not a lineage producer"),
             413: LineageEventErrorsSerializer,
-            503: LineageEventErrorsSerializer,
+            503: OpenApiResponse(description="The graph store is unavailable; retry later"),
         },
         tags=["openlineage"],
     )
