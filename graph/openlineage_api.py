@@ -19,6 +19,7 @@ unreachable (producers retry), never a 500.
 from __future__ import annotations
 
 import json
+import logging
 import zlib
 from datetime import timedelta
 from typing import Any

@@ -123,7 +123,7 @@ def _new_dataset(row: CatalogDataset) -> Dataset:
     )
 
 
-def _owners(owners: tuple[tuple[str, str], ...] | None) -> list[dict] | None:
+def _owners(owners: tuple[tuple[str, str], ...] | None) -> list[dict[str, str]] | None:
     return None if owners is None else [{"name": n, "type": t} for n, t in owners]
 
 

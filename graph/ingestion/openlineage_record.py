@@ -55,8 +55,8 @@ def event_fields(event: Any) -> dict[str, Any]:
     """What an event says about itself, as far as it can be read (for any event, even bad)."""
     if not isinstance(event, dict):
         return {}
-    run = event.get("run") if isinstance(event.get("run"), dict) else {}
-    job = event.get("job") if isinstance(event.get("job"), dict) else {}
+    run: dict[str, Any] = event["run"] if isinstance(event.get("run"), dict) else {}
+    job: dict[str, Any] = event["job"] if isinstance(event.get("job"), dict) else {}
     time = event.get("eventTime")
     job_name = f"{_text(job.get('namespace'), 255)}/{_text(job.get('name'), 255)}" if job else ""
     return {

@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from graph.keys import ColumnKey, DatasetKey
 from graph.masking import FLOW_TYPES
@@ -60,7 +60,7 @@ def origin_rank_cases(value: str) -> str:
     return f"CASE {value} {cases} ELSE 0 END"
 
 
-def claim_from(values: dict) -> Claim | None:
+def claim_from(values: dict[str, Any]) -> Claim | None:
     """The other claim of a stored edge from its ``claim_*`` fields (None without one)."""
     if not values.get("claim_origin") or values.get("claim_seen") is None:
         return None

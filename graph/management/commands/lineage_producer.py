@@ -7,9 +7,11 @@ only) and gives it the Lineage producer role, the only role that may post lineag
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 from lineage_portal.access import LINEAGE_PRODUCER
 
@@ -17,10 +19,10 @@ from lineage_portal.access import LINEAGE_PRODUCER
 class Command(BaseCommand):
     help = "Create (or find) the user of an OpenLineage producer and give it the Lineage producer role."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("name", help="the producer's user name, e.g. airflow-prod")
 
-    def handle(self, *args, name: str, **options):
+    def handle(self, *args: Any, name: str, **options: Any) -> None:
         user, created = get_user_model().objects.get_or_create(username=name)
         if created:
             user.set_unusable_password()

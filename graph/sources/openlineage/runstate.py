@@ -34,7 +34,7 @@ CREATING = ("RUNNING", "COMPLETE")  # a run that got this far did move data
 EDGE_STATUS = {"COMPLETE": "SUCCESS", "FAIL": "FAILED", "ABORT": "ABORTED", "RUNNING": "RUNNING"}
 SIDES = ("inputs", "outputs")
 
-Facets = dict[str, list]  # facet name -> [event time (ISO), value]
+Facets = dict[str, list[Any]]  # facet name -> [event time (ISO), value]
 
 
 @dataclass
@@ -48,7 +48,9 @@ class RunState:
     # event type -> the latest time (ISO, UTC) an event of that type was seen
     event_types: dict[str, str] = field(default_factory=dict)
     # side -> dataset key -> {"namespace", "name", "facets": Facets}
-    datasets: dict[str, dict[str, dict]] = field(default_factory=lambda: {s: {} for s in SIDES})
+    datasets: dict[str, dict[str, dict[str, Any]]] = field(
+        default_factory=lambda: {s: {} for s in SIDES}
+    )
     job_facets: Facets = field(default_factory=dict)
     run_facets: Facets = field(default_factory=dict)
 
@@ -72,7 +74,7 @@ class RunState:
     def job_version(self) -> str | None:
         return job_version({"facets": facet_values(self.job_facets)})
 
-    def side(self, side: str) -> list[dict]:
+    def side(self, side: str) -> list[dict[str, Any]]:
         """The datasets of one side as an event lists them, their facets merged, by key."""
         return [
             {"namespace": d["namespace"], "name": d["name"], "facets": facet_values(d["facets"])}
@@ -80,7 +82,7 @@ class RunState:
         ]
 
 
-def run_state_merge(state: RunState, event: dict, time: datetime) -> RunState:
+def run_state_merge(state: RunState, event: dict[str, Any], time: datetime) -> RunState:
     """Fold one valid RunEvent (at ``time``, UTC) into ``state``; returns ``state``."""
     at = time.isoformat(timespec="microseconds")
     kind = str(event.get("eventType") or "OTHER").upper()
@@ -126,7 +128,7 @@ def _merge_facets(known: Facets, facets: Any, at: str) -> None:
             known[name] = candidate
 
 
-def _order(entry: list) -> tuple[str, str]:
+def _order(entry: list[Any]) -> tuple[str, str]:
     return entry[0], json.dumps(entry[1], sort_keys=True, default=str)
 
 

@@ -176,8 +176,8 @@ def openlineage_event_errors(
 
 def _check_time(check: _Check, value: str, now: datetime | None, limits: EventLimits) -> None:
     parsed, reason = _event_time(value)
-    if reason is not None:
-        check.add("eventTime", reason)
+    if reason is not None or parsed is None:
+        check.add("eventTime", reason or "must be an ISO-8601 date-time")
     elif now is not None and parsed > now + limits.max_future_skew:
         hours = limits.max_future_skew.total_seconds() / 3600
         check.add(
