@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("graph", "0005_store_edge_origin_and_claims"),
+        ("graph", "0006_store_edge_origin_and_claims"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

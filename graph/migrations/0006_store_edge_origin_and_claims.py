@@ -12,7 +12,7 @@ def origins_from_transformations(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("graph", "0004_store_edge_vocabulary"),
+        ("graph", "0005_catalog_trigram_index"),
     ]
 
     operations = [
