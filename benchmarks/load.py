@@ -48,8 +48,9 @@ steward = User.objects.create_user("load-steward", password="{pw}")
 steward.groups.add(groups["Steward"])
 auditor = User.objects.create_user("load-auditor", password="{pw}")
 auditor.groups.add(groups["Auditor"])
-# The producer posting lineage: a superuser, whatever producer role a deployment defines.
-producer = User.objects.create_superuser("load-producer", password="{pw}")
+# The producer posting lineage: its own user with the Lineage producer role.
+producer = User.objects.create_user("load-producer", password="{pw}")
+producer.groups.add(groups["Lineage producer"])
 for user in (admin, steward, producer):
     print(user.username, Token.objects.create(user=user).key)
 """

@@ -89,7 +89,7 @@ def dataset_governance_list(*, dataset: Dataset) -> list[AssetGovernance]:
     rows = _with_related(
         AssetGovernance.objects.filter(Q(dataset=dataset) | Q(column__dataset=dataset))
     )
-    return sorted(rows, key=lambda a: (a.is_column, a.column.ordinal if a.is_column else 0))
+    return sorted(rows, key=lambda a: (a.is_column, (a.column.ordinal or 0) if a.is_column else 0))
 
 
 def review_due_list(

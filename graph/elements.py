@@ -33,6 +33,8 @@ CatalogDecorator = Callable[[Sequence[str]], Mapping[str, Mapping[str, Any]]]
 # arrive in the clear; drawn differently from identity edges on the graph.
 MASKED = frozenset({"hashed", "redacted", "aggregated"})
 FAILED_STATUSES = frozenset({"FAILED", "FAILURE", "FAIL", "ERROR", "ABORTED"})
+# Lineage that was declared (dbt manifest alone, an OpenLineage JobEvent), never run.
+DECLARED_STATUSES = frozenset({"DECLARED", "NOT_RUN"})
 STRUCTURAL_FIELDS = frozenset({"id", "parent", "source", "target", "type"})
 LOCK = "\U0001f512"
 
@@ -96,8 +98,33 @@ def subgraph_to_elements(
     ]
     # Parents first: cytoscape needs a compound parent before (or with) its children.
     elements.sort(key=lambda element: element["data"]["type"] != "dataset")
-    elements.extend(_edge_element(edge) for edge in _edges_between(subgraph.edges, drawn))
+    edges = list(_edges_between(subgraph.edges, drawn))
+    producers = edge_producers(edges)
+    elements.extend(_edge_element(edge, producers) for edge in edges)
     return elements
+
+
+def edge_producers(edges: Iterable[Edge]) -> dict[str, dict[str, str]]:
+    """Who reported the OpenLineage runs behind edges (or their other claims), by run id.
+
+    ``{run_id: {"producer": <the event's producer URI>, "posted_by": <user>}}``: every
+    accepted event is recorded with its producer identity, shown on the edge it changed.
+    """
+    from .models import OpenLineageRun
+
+    said = [(e.origin, e.query_id) for e in edges]
+    said += [(e.other_claim.origin, e.other_claim.query_id) for e in edges if e.other_claim]
+    run_ids = {run_id for origin, run_id in said if origin == "openlineage" and run_id}
+    if not run_ids:
+        return {}
+    runs = OpenLineageRun.objects.filter(run_id__in=run_ids).select_related("posted_by")
+    return {
+        run.run_id: {
+            "producer": run.producer,
+            "posted_by": run.posted_by.get_username() if run.posted_by else "",
+        }
+        for run in runs
+    }
 
 
 def _node_element(
@@ -140,7 +167,23 @@ def _edges_between(edges: Iterable[Edge], drawn: set[str]) -> Iterable[Edge]:
     return (edge for edge in edges if edge.upstream in drawn and edge.downstream in drawn)
 
 
-def _edge_element(edge: Edge) -> dict[str, Any]:
+def _claim_data(edge: Edge, producers: Mapping[str, Mapping[str, str]]) -> dict[str, Any] | None:
+    claim = edge.other_claim
+    if claim is None:
+        return None
+    return {
+        "origin": claim.origin,
+        "masking": claim.masking or "",
+        "masked": claim.masked,
+        "execution_status": claim.execution_status or "",
+        "job": claim.job or "",
+        "query_id": claim.query_id or "",
+        "last_seen": _iso(claim.last_seen),
+        **producers.get(claim.query_id or "", {}),
+    }
+
+
+def _edge_element(edge: Edge, producers: Mapping[str, Mapping[str, str]]) -> dict[str, Any]:
     masking = (edge.masking or "identity").lower()
     status = (edge.execution_status or "").upper()
     masked = masking in MASKED
@@ -150,6 +193,10 @@ def _edge_element(edge: Edge) -> dict[str, Any]:
     classes = [f"level-{edge.level}", "masked" if masked else f"masking-{masking}"]
     if status in FAILED_STATUSES:
         classes.append("failed")
+    if status in DECLARED_STATUSES:
+        classes.append("declared")
+    if edge.conflict:
+        classes.append("conflict")
     return {
         "group": "edges",
         "data": {
@@ -167,6 +214,12 @@ def _edge_element(edge: Edge) -> dict[str, Any]:
             "first_seen": _iso(edge.first_seen),
             "last_seen": _iso(edge.last_seen),
             "run_count": edge.run_count,
+            "description": edge.description or "",
+            "origin": edge.origin,
+            # Whose word the edge is not, when another origin said otherwise: shown beside it.
+            "other_claim": _claim_data(edge, producers),
+            "conflict": edge.conflict,
+            **(producers.get(edge.query_id or "", {}) if edge.origin == "openlineage" else {}),
         },
         "classes": " ".join(classes),
     }

@@ -11,15 +11,23 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_NAME_PART = re.compile(r'"((?:[^"]|"")*)"|([^."]+)')
+_NAME_PART = re.compile(r'"((?:[^"]|"")*)"|`((?:[^`]|``)*)`|([^."`]+)')
 
 
 def name_parts(name: str) -> list[str]:
-    """``db.schema."Table"`` → ['db', 'schema', 'Table'] (quotes removed, dots inside kept)."""
-    return [
-        bare.strip() if bare else quoted.replace('""', '"')
-        for quoted, bare in _NAME_PART.findall(name)
-    ]
+    """``db.schema."Table"`` → ['db', 'schema', 'Table'] (quotes removed, dots inside kept).
+
+    Backticks quote too (BigQuery, MySQL, Databricks): `` `project`.`dataset`.`table` ``
+    is three parts, and BigQuery's `` `project.dataset.table` `` — one quoted path — as
+    well, so every spelling of a BigQuery table meets one key.
+    """
+    parts: list[str] = []
+    for quoted, ticked, bare in _NAME_PART.findall(name):
+        if ticked:
+            parts += ticked.replace("``", "`").split(".")
+        else:
+            parts.append(bare.strip() if bare else quoted.replace('""', '"'))
+    return parts
 
 
 def dataset_key(

@@ -6,7 +6,9 @@
 * The embedded graph store's tables (``Store*``), used when no Neo4j is configured.
 """
 
+from django.conf import settings
 from django.db import models
+from django.db.models import F
 
 
 class Dataset(models.Model):
@@ -20,6 +22,9 @@ class Dataset(models.Model):
     kind = models.CharField(max_length=32, default="table")
     object_id = models.CharField(max_length=128, blank=True, db_index=True)
     description = models.TextField(blank=True)
+    # Owners as a producer reports them (OpenLineage's ownership facet): [{"name", "type"}].
+    # Not the steward: governance decides who answers for a dataset.
+    owners = models.JSONField(default=list, blank=True)
     first_seen = models.DateTimeField(null=True, blank=True)
     last_seen = models.DateTimeField(null=True, blank=True)
 
@@ -42,10 +47,14 @@ class Column(models.Model):
     key = models.CharField(max_length=700, unique=True)
     name = models.CharField(max_length=255)
     data_type = models.CharField(max_length=128, blank=True)
-    ordinal = models.PositiveIntegerField(default=0)
+    # Position in the table; None when nobody who knows the table said (documented only).
+    ordinal = models.PositiveIntegerField(default=0, null=True, blank=True)
+    # Only documentation names it (a dbt schema.yml): the warehouse may not have it.
+    documented_only = models.BooleanField(default=False)
+    description = models.TextField(blank=True)
 
     class Meta:
-        ordering = ["dataset", "ordinal", "name"]
+        ordering = ["dataset", F("ordinal").asc(nulls_last=True), "name"]
 
     def __str__(self) -> str:
         return f"{self.dataset.qualified_name}.{self.name}"
@@ -102,6 +111,8 @@ class IngestionRun(models.Model):
     warehouse_statements = models.PositiveIntegerField(null=True, blank=True)
     statements_with_lineage = models.PositiveIntegerField(default=0)
     statements_excluded = models.PositiveIntegerField(default=0)  # temp tables, excluded users
+    # Understood only in part: tables and the resolvable column edges kept, the rest warned.
+    statements_partial = models.PositiveIntegerField(default=0)
     duration_seconds = models.FloatField(default=0)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -146,6 +157,74 @@ class Backfill(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source.name} {self.start:%Y-%m-%d}..{self.end:%Y-%m-%d}"
+
+
+class OpenLineageRun(models.Model):
+    """One OpenLineage run, as its events have told it so far (merged by ``runId``).
+
+    Producers spread a run over START, RUNNING and COMPLETE/FAIL/ABORT events, in any order
+    and with facets anywhere; the lineage written is always that of the merged state
+    (``graph.sources.openlineage.runstate``).
+    """
+
+    run_id = models.CharField(max_length=36, unique=True)
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="openlineage_runs")
+    job = models.CharField(max_length=512)
+    job_version = models.CharField(max_length=128, blank=True)
+    producer = models.CharField(max_length=1024, blank=True)  # the last event's producer URI
+    state = models.CharField(max_length=16)  # START | RUNNING | COMPLETE | FAIL | ABORT | OTHER
+    state_time = models.DateTimeField()  # when the event that set the state happened
+    started_at = models.DateTimeField()  # the earliest event time of the run
+    # Everything the events said, merged (graph.sources.openlineage.runstate.RunState).
+    merged = models.JSONField(default=dict)
+    written = models.JSONField(default=list)  # [upstream, downstream] pairs this run observed
+    events = models.PositiveIntegerField(default=0)
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-state_time"]
+
+    def __str__(self) -> str:
+        return f"{self.job} {self.run_id} {self.state}"
+
+
+class OpenLineageEvent(models.Model):
+    """One event posted to ``/api/v1/lineage``: who posted it, and what became of it."""
+
+    class Status(models.TextChoices):
+        ACCEPTED = "accepted"
+        REFUSED = "refused"
+        QUEUED = "queued"
+        FAILED = "failed"  # accepted, queued, and then could not be recorded
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="openlineage_events")
+    received = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=16, choices=Status.choices)
+    reason = models.TextField(blank=True)  # why it was refused or failed
+    kind = models.CharField(max_length=16, blank=True)  # run | dataset | job
+    event_type = models.CharField(max_length=16, blank=True)
+    event_time = models.DateTimeField(null=True, blank=True)
+    run_id = models.CharField(max_length=36, blank=True, db_index=True)
+    job = models.CharField(max_length=512, blank=True)
+    producer = models.CharField(max_length=1024, blank=True)  # the event's producer URI
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    auth = models.CharField(max_length=16, blank=True)  # token | session
+    datasets = models.PositiveIntegerField(default=0)
+    dataset_edges = models.PositiveIntegerField(default=0)
+    column_edges = models.PositiveIntegerField(default=0)
+    body = models.JSONField(null=True, blank=True)  # kept only while queued
+
+    class Meta:
+        ordering = ["-received", "-id"]
+        indexes = [models.Index(fields=["source", "status", "received"])]
+
+    def __str__(self) -> str:
+        return f"{self.received:%Y-%m-%d %H:%M} {self.kind} {self.event_type} {self.status}"
 
 
 # --- Embedded graph store ------------------------------------------------------
@@ -202,6 +281,17 @@ class StoreEdge(models.Model):
     flow_type = models.CharField(max_length=8, blank=True, null=True)  # noqa: DJ001
     subtype = models.CharField(max_length=16, blank=True, null=True)  # noqa: DJ001
     masked = models.BooleanField(null=True, blank=True)
+    description = models.CharField(max_length=512, blank=True, null=True)  # noqa: DJ001
+    # Whose word the edge is (warehouse, dbt, openlineage), and the latest word of a lower
+    # origin beside it: see graph/store/base.py for how origins rank.
+    origin = models.CharField(max_length=16, default="warehouse")
+    claim_origin = models.CharField(max_length=16, blank=True, null=True)  # noqa: DJ001
+    claim_masking = models.CharField(max_length=16, blank=True, null=True)  # noqa: DJ001
+    claim_masked = models.BooleanField(null=True, blank=True)
+    claim_status = models.CharField(max_length=32, blank=True, null=True)  # noqa: DJ001
+    claim_job = models.CharField(max_length=512, blank=True, null=True)  # noqa: DJ001
+    claim_query_id = models.CharField(max_length=128, blank=True, null=True)  # noqa: DJ001
+    claim_seen = models.DateTimeField(null=True, blank=True)
     first_seen = models.DateTimeField()
     last_seen = models.DateTimeField()
     run_count = models.PositiveIntegerField(default=1)

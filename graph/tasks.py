@@ -94,3 +94,25 @@ def ingest_dbt_artifacts_task(source_id: int, target_dir: str) -> int:
         store=get_store(),
     )
     return run.pk
+
+
+@shared_task(bind=True, acks_late=True)
+def openlineage_event_task(self, event_id: int) -> str:
+    """Record one queued OpenLineage event (too large to record inside its request)."""
+    from graph.ingestion.openlineage import openlineage_queued_ingest
+    from graph.models import OpenLineageEvent
+    from graph.store import get_store
+
+    record = OpenLineageEvent.objects.get(pk=event_id)
+    try:
+        return openlineage_queued_ingest(record=record, store=get_store()).status
+    except Exception as exc:
+        # The store was busy or unreachable: the event stays queued and is tried again.
+        retry = engine().telemetry.retry
+        if self.request.retries + 1 >= retry.attempts:
+            OpenLineageEvent.objects.filter(pk=event_id).update(
+                status=OpenLineageEvent.Status.FAILED, reason=f"{type(exc).__name__}: {exc}"
+            )
+            raise
+        countdown = retry.backoff_seconds * 2**self.request.retries
+        raise self.retry(exc=exc, countdown=countdown, max_retries=retry.attempts - 1) from exc

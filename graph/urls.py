@@ -17,6 +17,11 @@ urlpatterns = [
         views_ingestion.ingestion_run_detail,
         name="ingestion_run_detail",
     ),
+    path(
+        "ingestion/openlineage/",
+        views_ingestion.openlineage_producer_list,
+        name="openlineage_producer_list",
+    ),
     path("ingestion/backfills/<int:pk>/", views_ingestion.backfill_detail, name="backfill_detail"),
     path(
         "ingestion/backfills/<int:pk>/windows",

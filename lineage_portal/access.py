@@ -6,7 +6,10 @@ ask here, so neither app has to import the other to know a user's role:
 * everyone must be signed in (an active, authenticated user) to see anything;
 * an **Auditor** reads everything and exports evidence, and changes nothing;
 * a **Steward** edits the assets they steward (``governance.permissions`` decides which);
-* a **Compliance admin** (or a superuser) does everything.
+* a **Compliance admin** (or a superuser) does everything — except posting lineage;
+* a **Lineage producer** (an Airflow, dbt or Spark deployment's own user, given the role
+  by an admin) posts OpenLineage events and nothing else: no person's login can write
+  lineage, so nobody can relabel an edge from the browser.
 
 A user's groups are read once and kept on the user object, which lives as long as the
 request: a page that asks ten questions makes one query.
@@ -32,7 +35,8 @@ if TYPE_CHECKING:
 STEWARD = "Steward"
 AUDITOR = "Auditor"
 COMPLIANCE_ADMIN = "Compliance admin"
-ROLES = (COMPLIANCE_ADMIN, STEWARD, AUDITOR)
+LINEAGE_PRODUCER = "Lineage producer"
+ROLES = (COMPLIANCE_ADMIN, STEWARD, AUDITOR, LINEAGE_PRODUCER)
 _CACHE = "_portal_roles"
 
 
@@ -109,6 +113,11 @@ def can_classify(user: Any) -> bool:
     only decides whether a page shows such a form at all.
     """
     return is_compliance_admin(user) or has_role(user, STEWARD)
+
+
+def can_post_lineage(user: Any) -> bool:
+    """Lineage producers only: the role an admin gives each producer's own user."""
+    return has_role(user, LINEAGE_PRODUCER)
 
 
 def can_oversee_reviews(user: Any) -> bool:
@@ -197,6 +206,18 @@ class CanExport(drf_permissions.BasePermission):
 
     def has_permission(self, request, view) -> bool:
         return can_export(request.user)
+
+
+class CanPostLineage(drf_permissions.BasePermission):
+    """DRF: lineage producers only."""
+
+    message = (
+        "Only lineage producers may post lineage: ask a compliance admin to give this "
+        "producer's user the Lineage producer role (see docs/openlineage.md)."
+    )
+
+    def has_permission(self, request, view) -> bool:
+        return can_post_lineage(request.user)
 
 
 class CanAdminister(drf_permissions.BasePermission):

@@ -4,8 +4,9 @@
 #   bash scripts/dbt-artifacts.sh OUT_DIR [PROJECT_DIR]
 #
 # Writes OUT_DIR/manifest.json, OUT_DIR/run_results.json (from `dbt build`: one model fails
-# on purpose, so dbt's exit code 1 is expected) and OUT_DIR/catalog.json (`dbt docs
-# generate`). dbt lives in its own virtualenv, .venv-dbt/ (its pins clash with ours), built
+# on purpose, so dbt's exit code 1 is expected), OUT_DIR/catalog.json (`dbt docs
+# generate`) and OUT_DIR/docs/run_results.json (the one `dbt docs generate` writes, which
+# runs no model). dbt lives in its own virtualenv, .venv-dbt/ (its pins clash with ours), built
 # here on first use from the pins below. DuckDB is the warehouse, in a temporary directory.
 set -euo pipefail
 
@@ -81,4 +82,6 @@ dbt docs generate --target-path "$WORK/docs" || fail "dbt docs generate failed"
 
 cp "$WORK/docs/manifest.json" "$WORK/docs/catalog.json" "$OUT/"
 cp "$WORK/build/run_results.json" "$OUT/"
-echo "dbt-artifacts: wrote manifest.json, run_results.json and catalog.json to $OUT" >&2
+mkdir -p "$OUT/docs"
+cp "$WORK/docs/run_results.json" "$OUT/docs/"
+echo "dbt-artifacts: wrote manifest.json, run_results.json, catalog.json and docs/ to $OUT" >&2

@@ -81,6 +81,7 @@ class WindowAssembly:
 
     platform: str
     known: KnownColumns = field(default_factory=lambda: KnownColumns([]))
+    origin: str = "warehouse"  # whose word the edges are (graph.store.base.ORIGINS)
     datasets: dict[str, CatalogDataset] = field(default_factory=dict)
     columns: set[tuple[str, str]] = field(default_factory=set)
     edges: dict[tuple[str, str, str], _Seen] = field(default_factory=dict)
@@ -280,6 +281,7 @@ class WindowAssembly:
                 first_seen=seen.first,
                 last_seen=seen.last,
                 run_count=seen.count,
+                origin=self.origin,
                 **seen.latest,
             )
             (batch.edges if seen.succeeded else batch.edges_if_known).append(observation)

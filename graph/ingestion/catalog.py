@@ -33,16 +33,23 @@ class CatalogDataset:
     object_id: str | None = None
     first_seen: datetime | None = None
     last_seen: datetime | None = None
+    owners: tuple[tuple[str, str], ...] | None = None  # (name, type) a producer reports
 
 
 @dataclass(frozen=True)
 class CatalogColumn:
-    """A column of a catalog dataset; type and ordinal when the warehouse's catalog knows them."""
+    """A column of a catalog dataset; type and ordinal when the warehouse's catalog knows them.
+
+    ``documented_only``: only documentation names it (a dbt schema.yml), so the warehouse
+    may not have it; such a row never creates a graph node and has no position.
+    """
 
     dataset_key: str
     name: str
     data_type: str = ""
     ordinal: int = 0
+    documented_only: bool = False
+    description: str = ""
 
 
 def catalog_upsert(
@@ -70,6 +77,7 @@ def combine(old: CatalogDataset | None, new: CatalogDataset) -> CatalogDataset:
         object_id=new.object_id or old.object_id,
         first_seen=_earliest(old.first_seen, new.first_seen),
         last_seen=_latest(old.last_seen, new.last_seen),
+        owners=new.owners if new.owners is not None else old.owners,
     )
 
 
@@ -95,7 +103,7 @@ def _upsert_datasets(by_key: dict[str, CatalogDataset]) -> None:
             changed.append(current)
     Dataset.objects.bulk_create(new, batch_size=CHUNK, ignore_conflicts=True)
     Dataset.objects.bulk_update(
-        changed, ["kind", "object_id", "first_seen", "last_seen"], batch_size=CHUNK
+        changed, ["kind", "object_id", "first_seen", "last_seen", "owners"], batch_size=CHUNK
     )
 
 
@@ -111,24 +119,46 @@ def _new_dataset(row: CatalogDataset) -> Dataset:
         object_id=row.object_id or "",
         first_seen=row.first_seen,
         last_seen=row.last_seen,
+        owners=_owners(row.owners) or [],
     )
+
+
+def _owners(owners: tuple[tuple[str, str], ...] | None) -> list[dict[str, str]] | None:
+    return None if owners is None else [{"name": n, "type": t} for n, t in owners]
 
 
 def _widen(current: Dataset, row: CatalogDataset) -> bool:
     """Fold ``row`` into ``current``; True when anything changed."""
-    before = (current.kind, current.object_id, current.first_seen, current.last_seen)
+    before = (
+        current.kind,
+        current.object_id,
+        current.first_seen,
+        current.last_seen,
+        current.owners,
+    )
     if row.kind != "table" or current.kind in ("", "unknown"):
         current.kind = row.kind
     current.object_id = current.object_id or row.object_id or ""
     current.first_seen = _earliest(current.first_seen, row.first_seen)
     current.last_seen = _latest(current.last_seen, row.last_seen)
-    return before != (current.kind, current.object_id, current.first_seen, current.last_seen)
+    if row.owners is not None:  # the producer's latest word on its owners
+        current.owners = _owners(row.owners)
+    after = (current.kind, current.object_id, current.first_seen, current.last_seen, current.owners)
+    return before != after
+
+
+def _strength(row: CatalogColumn) -> tuple[bool, bool]:
+    """Which of two rows of one column says more: typed over untyped over documented only."""
+    return (not row.documented_only, bool(row.data_type))
 
 
 def _upsert_columns(rows: list[CatalogColumn]) -> None:
-    by_key = {
-        column_key(r.dataset_key, r.name): r for r in sorted(rows, key=lambda r: bool(r.data_type))
-    }
+    by_key: dict[str, CatalogColumn] = {}
+    described: dict[str, str] = {}
+    for r in sorted(rows, key=_strength):
+        key = column_key(r.dataset_key, r.name)
+        by_key[key] = r
+        described[key] = r.description or described.get(key, "")
     if not by_key:
         return
     parents = Dataset.objects.in_bulk({r.dataset_key for r in by_key.values()}, field_name="key")
@@ -147,18 +177,37 @@ def _upsert_columns(rows: list[CatalogColumn]) -> None:
                     key=key,
                     name=row.name.lower(),
                     data_type=row.data_type,
-                    ordinal=row.ordinal,
+                    ordinal=None if row.documented_only else row.ordinal,
+                    documented_only=row.documented_only,
+                    description=described[key],
                 )
             )
-        elif (
-            current is not None
-            and row.data_type
-            and (current.data_type, current.ordinal) != (row.data_type, row.ordinal)
-        ):
-            current.data_type, current.ordinal = row.data_type, row.ordinal
+        elif current is not None and _fold_column(current, row, described[key]):
             changed.append(current)
     Column.objects.bulk_create(new, batch_size=CHUNK, ignore_conflicts=True)
-    Column.objects.bulk_update(changed, ["data_type", "ordinal"], batch_size=CHUNK)
+    Column.objects.bulk_update(
+        changed, ["data_type", "ordinal", "documented_only", "description"], batch_size=CHUNK
+    )
+
+
+def _fold_column(current: Column, row: CatalogColumn, description: str) -> bool:
+    """Fold ``row`` into ``current``; True when anything changed.
+
+    A description only fills a blank one: a steward's own text is never replaced.
+    """
+    before = (current.data_type, current.ordinal, current.documented_only, current.description)
+    if row.data_type and not row.documented_only:
+        current.data_type, current.ordinal = row.data_type, row.ordinal
+    if not row.documented_only and current.documented_only:
+        current.documented_only = False  # seen in lineage or the warehouse: it exists
+        current.ordinal = current.ordinal if row.data_type else (row.ordinal or None)
+    current.description = current.description or description
+    return before != (
+        current.data_type,
+        current.ordinal,
+        current.documented_only,
+        current.description,
+    )
 
 
 def catalog_rename(*, old_key: str, new_key: str) -> bool:

@@ -13,6 +13,14 @@ What it writes (docs/sources.md):
   statement, a dbt node's dependencies are declared, so a failing model still has its
   edges, drawn as failed. A node that did not run (absent from run_results) only adds the
   edges the graph does not have yet, as NOT_RUN, so it never hides a real run's status.
+* Documented columns (schema.yml) are a hint, not the schema: the SQL is parsed with them,
+  and again with the catalog's columns alone if they make it fail (a partial schema);
+  a model understood only in part (that retry, or the parser's ``warnings``) keeps its
+  tables and every column edge that resolved, and counts in ``statements_partial``.
+* A model that failed or was skipped created nothing in the warehouse: its compiled SQL
+  gives column edges only into columns the catalog says exist. Columns only schema.yml
+  names are catalog rows marked ``documented_only`` (no position, no graph node).
+  Model, source and column descriptions fill blank catalog descriptions.
 * Problems are ``ParseFailure``s of the run, one per node and reason, named by the node's
   unique id: a node missing keys is left out, a node whose SQL cannot be parsed keeps its
   dataset edges. Only an unreadable manifest fails the run, with the reason as its error.
@@ -66,26 +74,32 @@ class DbtLineage:
     unrun_edges: list[EdgeObservation] = field(default_factory=list)  # merged only if new
     issues: list[FetchIssue] = field(default_factory=list)
     nodes_with_sql: int = 0
+    partial: int = 0  # nodes whose SQL was understood only in part
 
 
 def column_pairs(
     artifacts: DbtArtifacts, node: DbtNode, parser, schema: dict
-) -> tuple[dict[tuple[str, str, str], Vocabulary], str | None]:
-    """{(upstream key, upstream column, column): vocabulary} from the compiled SQL, and an error.
+) -> tuple[dict[tuple[str, str, str], Vocabulary], str | None, bool]:
+    """{(upstream key, upstream column, column): vocabulary} from the compiled SQL, an error,
+    and whether the SQL was understood only in part.
 
-    The vocabulary is (masking, flow_type, subtype, masked), see ``graph.masking``.
+    The vocabulary is (masking, flow_type, subtype, masked), see ``graph.masking``. When the
+    documented columns make the parser fail (schema.yml names some columns of a table, and
+    the SQL uses others), the SQL is parsed again with the catalog's columns alone.
     """
     if not node.compiled_sql:
-        return {}, "no compiled SQL in the manifest (run dbt compile, build or docs generate)"
-    result = parser.parse(
-        statement_text(node, target=PARSE_TARGET),
-        dialect=artifacts.platform,
-        default_db=node.database,
-        default_schema=node.schema,
-        schema=schema,
-    )
+        return (
+            {},
+            "no compiled SQL in the manifest (run dbt compile, build or docs generate)",
+            False,
+        )
+    result = _parse(artifacts, node, parser, schema)
+    partial = bool(getattr(result, "warnings", ()))
     if result.error:
-        return {}, f"compiled SQL: {result.error}"
+        retry = _parse(artifacts, node, parser, artifacts.schema(documented=False) or None)
+        if retry.error:
+            return {}, f"compiled SQL: {result.error}", False
+        result, partial = retry, True
     pairs: dict[tuple[str, str, str], Vocabulary] = {}
     for lineage in result.column_lineage:
         for up in lineage.upstreams:
@@ -98,7 +112,23 @@ def column_pairs(
                 known = pairs.get(pair)
                 if known is None or leakiest(known[0], found[0]) != known[0]:
                     pairs[pair] = found
-    return pairs, None
+    return pairs, None, partial
+
+
+def _parse(artifacts: DbtArtifacts, node: DbtNode, parser, schema: dict | None):
+    return parser.parse(
+        statement_text(node, target=PARSE_TARGET),
+        dialect=artifacts.platform,
+        default_db=node.database,
+        default_schema=node.schema,
+        schema=schema,
+    )
+
+
+def _created_nothing(artifacts: DbtArtifacts, node: DbtNode) -> bool:
+    """A model whose last run failed or was skipped: its SQL's columns may not exist."""
+    result = artifacts.results.get(node.unique_id)
+    return result is not None and result.status in ("ERROR", "SKIPPED")
 
 
 def run_details(artifacts: DbtArtifacts, node: DbtNode) -> dict[str, Any]:
@@ -115,6 +145,7 @@ def run_details(artifacts: DbtArtifacts, node: DbtNode) -> dict[str, Any]:
         "job": f"dbt:{node.unique_id}"[:512],
         "job_version": f"{artifacts.dbt_version}:{node.checksum[:12]}"[:128],
         "execution_status": status,
+        "origin": "dbt",
     }
 
 
@@ -125,9 +156,13 @@ def node_lineage(
     down = artifacts.key(node)
     details = run_details(artifacts, node)
     bucket = lineage.edges if node.unique_id in artifacts.results else lineage.unrun_edges
-    pairs, error = column_pairs(artifacts, node, parser, schema)
+    pairs, error, partial = column_pairs(artifacts, node, parser, schema)
     if error:
         lineage.issues.append(FetchIssue(node.unique_id, error, node.compiled_sql or ""))
+    lineage.partial += partial
+    if _created_nothing(artifacts, node):
+        table = keys.key_name(down)
+        pairs = {p: v for p, v in pairs.items() if artifacts.exists(table, p[2])}
     by_table: dict[str, str | None] = {}
     for (up, up_col, down_col), (masking, flow_type, subtype, masked) in sorted(pairs.items()):
         bucket.append(
@@ -227,10 +262,19 @@ def dbt_artifacts_ingest(
 def artifacts_batch(artifacts: DbtArtifacts, lineage: DbtLineage, end: datetime) -> LineageBatch:
     """The artifacts' lineage as one batch for ``merge``: unrun edges only where new."""
     known = [
-        CatalogColumn(f"{artifacts.platform}://{c.table}", c.column, c.data_type, c.ordinal)
+        CatalogColumn(
+            f"{artifacts.platform}://{c.table}",
+            c.column,
+            c.data_type,
+            c.ordinal,
+            documented_only=not artifacts.exists(c.table, c.column),
+            description=artifacts.column_descriptions.get((c.table, c.column.lower()), ""),
+        )
         for c in artifacts.columns
     ]
+    described = {f"{artifacts.platform}://{t}": text for t, text in artifacts.descriptions.items()}
     return LineageBatch(
+        descriptions={k: v for k, v in described.items() if k in lineage.datasets},
         datasets=[
             CatalogDataset(d.key, d.platform, d.name, d.kind, None, d.first_seen, end)
             for d in lineage.datasets.values()
@@ -261,6 +305,7 @@ def _record(run, artifacts: DbtArtifacts, store: GraphStore, parser, started: fl
         statements_filtered=nodes - lineage.nodes_with_sql,
         cache_hits=parser.cache_hits - hits,
         parse_failures=len(lineage.issues),
+        statements_partial=lineage.partial,
         datasets_written=len(lineage.datasets),
         edges_written=merged.edges,
     )

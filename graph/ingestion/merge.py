@@ -10,7 +10,7 @@ datasets, columns, edges and reads, then catalog rows under each dataset's curre
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from django.db.models import Q
@@ -82,7 +82,10 @@ def lineage_merge(*, store: GraphStore, batch: LineageBatch) -> Merged:
         )
         for d in datasets
     )
-    columns = sorted({(c.dataset_key, c.name.lower()) for c in batch.columns})
+    # A column only documentation names may not exist: it stays out of the graph.
+    columns = sorted(
+        {(c.dataset_key, c.name.lower()) for c in batch.columns if not c.documented_only}
+    )
     store.merge_columns(ColumnNode(key=column_key(d, c), dataset_key=d, name=c) for d, c in columns)
     edges = [*batch.edges, *_filter_edges(store, batch)]
     store.merge_edges(edges)
@@ -152,10 +155,7 @@ def _update_catalog(
             CatalogDataset(**{**d.__dict__, "key": keys[d.key], "name": key_name(keys[d.key])})
             for d in datasets
         ],
-        columns=[
-            CatalogColumn(keys[c.dataset_key], c.name, c.data_type, c.ordinal)
-            for c in batch.columns
-        ],
+        columns=[replace(c, dataset_key=keys[c.dataset_key]) for c in batch.columns],
     )
     for key, text in batch.descriptions.items():
         Dataset.objects.filter(key=keys.get(key, key), description="").update(description=text)

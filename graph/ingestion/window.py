@@ -29,6 +29,7 @@ Progress = Callable[[int, int, str], None]
 
 _COUNTS = (
     "rows_read",
+    "statements_partial",
     "statements_kept",
     "statements_filtered",
     "statements_with_lineage",
@@ -111,7 +112,9 @@ class _Window:
     def __init__(self, run: IngestionRun, parser: LineageParser, fetcher: LineageSource):
         self.run, self.parser, self.fetcher = run, parser, fetcher
         self.filter = QueryFilter.from_config()
-        self.assembly = WindowAssembly(fetcher.platform, KnownColumns(fetcher.fetch_columns()))
+        self.assembly = WindowAssembly(
+            fetcher.platform, KnownColumns(fetcher.fetch_columns()), origin=fetcher.origin
+        )
         self.issues: list[FetchIssue] = []
         self.failures: list[ParseFailure] = []
         self.counts: dict[str, int | None] = dict.fromkeys(_COUNTS, 0)
@@ -143,6 +146,8 @@ class _Window:
             )
             if result.error:
                 self.failures.append(self._failure(record.query_id, record.text, result.error))
+            elif getattr(result, "warnings", ()):
+                self.counts["statements_partial"] += 1
         outcome = self.assembly.add(
             record,
             temp_table=temp_table_name(record) if reason == "temporary table" else None,

@@ -120,7 +120,7 @@ def catalog_is_empty() -> bool:
 
 
 def dataset_columns(*, dataset: Dataset) -> QuerySet[Column]:
-    return dataset.columns.order_by("ordinal", "name")
+    return dataset.columns.order_by(F("ordinal").asc(nulls_last=True), "name")
 
 
 def dataset_neighbour_counts(*, key: str) -> dict[str, int]:

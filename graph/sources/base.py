@@ -117,6 +117,8 @@ class LineageSource(ABC):
 
     platform: str = "unknown"
     dialect: str = ""
+    # Whose word its lineage is (graph.store.base.ORIGINS): query history is the warehouse's.
+    origin: str = "warehouse"
     # How long the system takes to make a statement visible; windows end this long ago.
     latency: timedelta = timedelta(0)
 

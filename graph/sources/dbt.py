@@ -8,8 +8,16 @@ source has (one CTAS-shaped record per model and snapshot), for the generic pipe
 * Datasets: models, seeds, snapshots and sources, keyed ``<adapter type>://db.schema.table``
   from their ``relation_name`` (else database, schema and alias or identifier). Ephemeral
   models are no datasets: their dependants read through them.
-* Columns from the manifest and, with types and order, ``catalog.json``; a relation the
-  catalog calls a VIEW is a view whatever its materialization says.
+* Columns from ``catalog.json`` (what the warehouse has, typed and in order) and, as hints,
+  the ones ``schema.yml`` documents: without a catalog they are *documented only* — a
+  plain ``dbt build`` writes no catalog and the YAML names only some columns, so they are
+  never taken for the whole schema. A relation the catalog calls a VIEW is a view
+  whatever its materialization says. Model, source and column descriptions come along.
+* ``run_results.json`` only says how nodes ran when a command ran them (``args.which``
+  run, build, seed, snapshot, retry); one written by ``docs generate``, ``compile``,
+  ``ls``, ``parse``, ``test``, ``show`` is ignored, with an issue saying so.
+* BigQuery relations (`` `project`.`dataset`.`table` ``) lose their backticks like any
+  other identifier quotes (``graph.keys``), so they meet parsed SQL and OpenLineage keys.
 * A node that cannot be used (missing keys, a relation that is no table name) is left out
   and reported as a ``FetchIssue`` named by its unique id; so is an unreadable
   ``run_results.json`` or ``catalog.json``. Only an unreadable manifest raises.
@@ -44,6 +52,8 @@ if TYPE_CHECKING:
 TRANSFORMATIONS = {"model": "DBT_MODEL", "snapshot": "DBT_SNAPSHOT"}
 DATASET_TYPES = ("model", "seed", "snapshot")
 STATUSES = {"success": "SUCCESS", "error": "ERROR", "skipped": "SKIPPED", "fail": "ERROR"}
+# The dbt commands whose run_results.json says how models ran (its ``args.which``).
+RUNNING_COMMANDS = ("run", "build", "seed", "snapshot", "retry")
 NOT_RUN = "NOT_RUN"
 VIEW_MATERIALIZATIONS = ("view", "materialized_view")
 
@@ -91,6 +101,10 @@ class DbtArtifacts:
     columns: list[KnownColumn] = field(default_factory=list)
     issues: list[FetchIssue] = field(default_factory=list)
     other_nodes: int = 0  # tests, analyses, operations…: read, but no lineage
+    # (table, column) the warehouse's catalog (catalog.json) lists: the columns that exist
+    in_warehouse: set[tuple[str, str]] = field(default_factory=set)
+    descriptions: dict[str, str] = field(default_factory=dict)  # table -> description
+    column_descriptions: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def key(self, node: DbtNode) -> str | None:
         return keys.dataset_key(
@@ -108,12 +122,21 @@ class DbtArtifacts:
         ]
         return min(times), max(times)
 
-    def schema(self) -> dict[str, dict[str, str]]:
-        """Known columns as the parser takes them, to expand ``SELECT *``."""
+    def schema(self, *, documented: bool = True) -> dict[str, dict[str, str]]:
+        """Known columns as the parser takes them, to expand ``SELECT *``.
+
+        ``documented=False`` leaves out the columns only schema.yml names: a hint that may
+        be partial, which a parser must not take for a table's whole schema.
+        """
         known: dict[str, dict[str, str]] = {}
         for col in self.columns:
-            known.setdefault(col.table, {})[col.column.lower()] = col.data_type
+            if documented or self.exists(col.table, col.column):
+                known.setdefault(col.table, {})[col.column.lower()] = col.data_type
         return known
+
+    def exists(self, table: str, column: str) -> bool:
+        """Does the warehouse's catalog list this column (so it exists, whatever SQL says)?"""
+        return (table, column.lower()) in self.in_warehouse
 
 
 # --- reading the artifacts ------------------------------------------------------------
@@ -192,11 +215,18 @@ def _add_node(artifacts: DbtArtifacts, unique_id: str, raw: Any) -> None:
         return
     artifacts.nodes[unique_id] = node
     table = keys.key_name(key)
+    documented = [c for c in (raw.get("columns") or {}).values() if isinstance(c, dict)]
+    documented = [c for c in documented if isinstance(c.get("name"), str) and c["name"].strip()]
     artifacts.columns += [
-        KnownColumn(table, str(c["name"]), c.get("data_type") or "", 0)
-        for c in (raw.get("columns") or {}).values()
-        if isinstance(c, dict) and c.get("name")
+        KnownColumn(table, c["name"], c.get("data_type") or "", 0) for c in documented
     ]
+    for column in documented:
+        if isinstance(column.get("description"), str) and column["description"].strip():
+            artifacts.column_descriptions[(table, column["name"].lower())] = column[
+                "description"
+            ].strip()
+    if isinstance(raw.get("description"), str) and raw["description"].strip():
+        artifacts.descriptions[table] = raw["description"].strip()
 
 
 def node_from_manifest(unique_id: str, raw: dict) -> DbtNode:
@@ -229,6 +259,14 @@ def node_from_manifest(unique_id: str, raw: dict) -> DbtNode:
 
 
 def _add_results(artifacts: DbtArtifacts, data: dict) -> None:
+    which = str((data.get("args") or {}).get("which") or "").lower()
+    if which and which not in RUNNING_COMMANDS:
+        reason = (
+            f"run_results.json is from `dbt {which}`, which runs no model: "
+            "its statuses are not runs and were ignored"
+        )
+        artifacts.issues.append(FetchIssue("run_results.json", reason))
+        return
     invocation = data["metadata"].get("invocation_id")
     for raw in data.get("results") or ():
         if not isinstance(raw, dict) or raw.get("unique_id") not in artifacts.nodes:
@@ -258,11 +296,13 @@ def _add_catalog(artifacts: DbtArtifacts, data: dict) -> None:
         if str((entry.get("metadata") or {}).get("type") or "").upper() == "VIEW":
             artifacts.nodes[unique_id] = replace(node, kind="view")
         table = keys.key_name(artifacts.key(node) or "")
-        artifacts.columns += [
+        found = [
             KnownColumn(table, str(c["name"]), str(c.get("type") or ""), int(c.get("index") or 0))
             for c in (entry.get("columns") or {}).values()
             if isinstance(c, dict) and c.get("name")
         ]
+        artifacts.columns += found
+        artifacts.in_warehouse |= {(table, c.column.lower()) for c in found}
 
 
 def parse_time(value: Any) -> datetime | None:
@@ -309,6 +349,8 @@ class DbtSource(LineageSource):
     For the generic pipeline (which applies its own rules: transformation CTAS, failed runs
     only onto known edges); ``dbt_artifacts_ingest`` is the dbt-aware way in.
     """
+
+    origin = "dbt"
 
     def __init__(self, artifacts: DbtArtifacts):
         self.artifacts = artifacts

@@ -14,8 +14,18 @@ Semantics every backend keeps:
   An observation widens ``first_seen``/``last_seen``; its ``run_count`` is added only
   when it extends the known time range (a replayed window lies inside it), and the
   latest observation (greatest ``last_seen``) sets ``transformation_type``,
-  ``query_id``, ``job``, ``job_version``, ``execution_status``, ``masking`` and the
-  OpenLineage vocabulary ``flow_type``/``subtype``/``masked``.
+  ``query_id``, ``job``, ``job_version``, ``execution_status``, ``masking``, the
+  OpenLineage vocabulary ``flow_type``/``subtype``/``masked`` and ``description``.
+* Every observation has an ``origin`` (:data:`ORIGINS`), and origins rank: what the
+  warehouse's own query history saw outranks dbt artifacts, which outrank OpenLineage
+  events. An edge's fields (times and ``run_count`` included) belong to the highest-ranked
+  origin that observed it: an observation of that origin merges as above; one of a higher
+  origin takes the edge over (its fields replace the stored ones, which become the other
+  claim); one of a lower origin leaves the edge alone and only becomes the other claim.
+  ``other_claim`` keeps the latest (greatest ``last_seen``) of those lower claims — its
+  origin, masking, masked, status, job, query id and time — and ``Edge.conflict`` says
+  whether it disagrees with the edge on masking or status. The result does not depend on
+  the order observations arrive in.
 * ``as_of`` keeps only edges whose ``first_seen`` is on or before it, and only
   datasets that existed then (``first_seen`` on or before it, or no ``first_seen``).
 * A rename keeps identity: ``rename_dataset`` moves the node (and its columns and edges)
@@ -40,7 +50,10 @@ from graph.keys import column_key
 
 from .records import (
     MAX_DEPTH,
+    ORIGIN_RANK,
+    ORIGINS,
     READ_PRIVILEGES,
+    Claim,
     ColumnNode,
     Counts,
     DatasetNode,
@@ -67,6 +80,9 @@ from .records import (
 __all__ = [
     "column_key",  # the key of a column, for callers that build observations
     "MAX_DEPTH",
+    "ORIGINS",
+    "ORIGIN_RANK",
+    "Claim",
     "Direction",
     "Level",
     "PrincipalKind",

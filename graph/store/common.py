@@ -11,14 +11,17 @@ from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from graph.keys import ColumnKey, DatasetKey
 from graph.masking import FLOW_TYPES
 
 from .base import (
     MAX_DEPTH,
+    ORIGIN_RANK,
+    ORIGINS,
     READ_PRIVILEGES,
+    Claim,
     DatasetNode,
     Edge,
     EdgeObservation,
@@ -38,6 +41,38 @@ _SUBTYPE = re.compile(r"^[A-Z][A-Z_]{0,15}$")
 PRINCIPAL_KINDS = ("user", "role")
 DIRECTIONS = ("upstream", "downstream", "both")
 PLACEHOLDER_KIND = "unknown"  # a dataset only known as the end of an edge or a read
+MAX_DESCRIPTION = 512  # a transformation's description, as stored on the edge
+# The edge's own fields a claim keeps, as (claim field, edge field): both stores store the
+# claim as ``claim_<field>`` beside the edge's own.
+CLAIM_FIELDS = (
+    ("origin", "origin"),
+    ("masking", "masking"),
+    ("masked", "masked"),
+    ("status", "execution_status"),
+    ("job", "job"),
+    ("query_id", "query_id"),
+)
+
+
+def origin_rank_cases(value: str) -> str:
+    """A CASE expression (SQL and Cypher alike) giving the rank of the origin ``value``."""
+    cases = " ".join(f"WHEN '{origin}' THEN {rank}" for origin, rank in ORIGIN_RANK.items())
+    return f"CASE {value} {cases} ELSE 0 END"
+
+
+def claim_from(values: dict[str, Any]) -> Claim | None:
+    """The other claim of a stored edge from its ``claim_*`` fields (None without one)."""
+    if not values.get("claim_origin") or values.get("claim_seen") is None:
+        return None
+    return Claim(
+        origin=values["claim_origin"],
+        masking=values.get("claim_masking"),
+        masked=values.get("claim_masked"),
+        execution_status=values.get("claim_status"),
+        job=values.get("claim_job"),
+        query_id=values.get("claim_query_id"),
+        last_seen=values["claim_seen"],
+    )
 
 
 def utc(value: datetime) -> datetime:
@@ -156,8 +191,11 @@ def valid_edge(row: EdgeObservation, aliases: dict[str, str]) -> EdgeObservation
         )
     if row.masked not in (None, True, False):
         raise ValueError(f"masked must be true, false or null, got {row.masked!r}")
+    check_choice(row.origin, ORIGINS, "origin")
+    description = (row.description or "").strip()[:MAX_DESCRIPTION] or None
     return replace(
         row,
+        description=description,
         upstream=aliases.get(row.upstream, row.upstream),
         downstream=aliases.get(row.downstream, row.downstream),
         first_seen=first,
@@ -179,10 +217,32 @@ def valid_read(row: ReadObservation, aliases: dict[str, str]) -> ReadObservation
     )
 
 
-def edge_as_observation(edge: Edge, upstream: str, downstream: str) -> EdgeObservation:
-    """A stored edge replayed as one observation between (possibly renamed) endpoints."""
-    fields = {k: v for k, v in edge.__dict__.items() if k not in ("upstream", "downstream")}
-    return EdgeObservation(upstream=upstream, downstream=downstream, **fields)
+def edge_as_observations(edge: Edge, upstream: str, downstream: str) -> list[EdgeObservation]:
+    """A stored edge replayed between (possibly renamed) endpoints: its own fields, then its
+    other claim as an observation of the claim's origin (which lands as the claim again)."""
+    skip = ("upstream", "downstream", "other_claim")
+    fields = {k: v for k, v in edge.__dict__.items() if k not in skip}
+    replayed = [EdgeObservation(upstream=upstream, downstream=downstream, **fields)]
+    claim = edge.other_claim
+    if claim is not None:
+        replayed.append(
+            EdgeObservation(
+                upstream=upstream,
+                downstream=downstream,
+                level=edge.level,
+                transformation_type=edge.transformation_type,
+                first_seen=claim.last_seen,
+                last_seen=claim.last_seen,
+                run_count=0,
+                query_id=claim.query_id,
+                job=claim.job,
+                execution_status=claim.execution_status or "SUCCESS",
+                masking=claim.masking or "unknown",
+                masked=claim.masked,
+                origin=claim.origin,
+            )
+        )
+    return replayed
 
 
 def sort_reached(pairs: Iterable[tuple[str, int]]) -> list[Reached]:

@@ -12,6 +12,11 @@ from typing import Literal
 
 MAX_DEPTH = 20
 
+# Who said an edge exists, strongest first: the warehouse's query history, dbt artifacts,
+# OpenLineage events. The rank decides whose word the edge's fields are (graph.store.base).
+ORIGINS = ("warehouse", "dbt", "openlineage")
+ORIGIN_RANK = {origin: len(ORIGINS) - i for i, origin in enumerate(ORIGINS)}
+
 Direction = Literal["upstream", "downstream", "both"]
 Level = Literal["dataset", "column"]
 PrincipalKind = Literal["user", "role"]
@@ -71,6 +76,22 @@ class EdgeObservation:
     flow_type: str | None = None  # DIRECT | INDIRECT
     subtype: str | None = None  # IDENTITY | TRANSFORMATION | AGGREGATION | FILTER | JOIN | …
     masked: bool | None = None  # does the transformation mask the value?
+    # What the producer said the transformation does (e.g. "SHA2(EMAIL, 256)"), if anything.
+    description: str | None = None
+    origin: str = "warehouse"  # one of ORIGINS: whose word this observation is
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What a lower-ranked origin last said about an edge it does not own."""
+
+    origin: str
+    masking: str | None
+    masked: bool | None
+    execution_status: str | None
+    job: str | None
+    query_id: str | None
+    last_seen: datetime
 
 
 @dataclass(frozen=True)
@@ -104,6 +125,17 @@ class Edge:
     flow_type: str | None = None
     subtype: str | None = None
     masked: bool | None = None
+    description: str | None = None
+    origin: str = "warehouse"
+    other_claim: Claim | None = None
+
+    @property
+    def conflict(self) -> bool:
+        """Does the other claim disagree with the edge on masking or status?"""
+        claim = self.other_claim
+        return claim is not None and (
+            claim.masking != self.masking or claim.execution_status != self.execution_status
+        )
 
 
 @dataclass(frozen=True)

@@ -12,14 +12,15 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
-from lineage_portal.access import can_administer, ensure_can_administer
+from lineage_portal.access import access_required, can_administer, ensure_can_administer
 from lineage_portal.config import engine
 
 from .. import jobs, selectors
 from ..ingestion.completeness import run_completeness
 from ..models import Backfill, IngestionRun, Source
+from ..selectors.producers import RECENT_REFUSALS, producer_list
 from .lineage import PAGE_SIZE, _not_found
 
 MAX_BACKFILL_DAYS = 365
@@ -147,3 +148,11 @@ def backfill_retry(request: HttpRequest, pk: int) -> HttpResponse:
             request, f"Retrying {count} failed window{'s' if count > 1 else ''} of this backfill."
         )
     return redirect("backfill_detail", pk=pk)
+
+
+@require_GET
+@access_required("administer")
+def openlineage_producer_list(request: HttpRequest) -> HttpResponse:
+    """Every OpenLineage producer namespace: events accepted and refused, and why."""
+    context = {"producers": producer_list(), "recent_refusals": RECENT_REFUSALS}
+    return render(request, "graph/openlineage_producers.html", context)

@@ -83,6 +83,9 @@ def validate_config(raw: Any) -> dict[str, Any]:
         _check_monitoring(config["monitoring"])
         if config["reports"]["background_rows"] <= 0:
             raise ConfigError("reports.background_rows: must be a positive number")
+        for key, value in config["openlineage"].items():
+            if value <= 0:
+                raise ConfigError(f"openlineage.{key}: must be a positive number")
     except ConfigError as exc:
         raise ConfigError(_as_written(str(exc), raw)) from None
     return config

@@ -125,6 +125,17 @@ DEFAULTS: dict[str, Any] = {
         "directory": "var/reports",
         "background_rows": 2000,
     },
+    # POST /api/v1/lineage: what one event may hold, and how far ahead of our clock it may be.
+    "openlineage": {
+        "max_future_skew_hours": 24,
+        "max_inputs": 500,
+        "max_outputs": 500,
+        "max_dataset_edges": 10000,
+        "max_column_edges": 20000,
+        "queue_above_bytes": 262144,
+        "retry_after_seconds": 5,
+        "store_lock_timeout_seconds": 5,
+    },
 }
 
 # Mappings whose keys the user chooses (risk keys); their values are still checked.

@@ -121,6 +121,20 @@ class Reports:
 
 
 @dataclass(frozen=True)
+class OpenLineage:
+    """What one event posted to ``/api/v1/lineage`` may hold, and how a busy store answers."""
+
+    max_future_skew_hours: int
+    max_inputs: int
+    max_outputs: int
+    max_dataset_edges: int
+    max_column_edges: int
+    queue_above_bytes: int
+    retry_after_seconds: int
+    store_lock_timeout_seconds: int
+
+
+@dataclass(frozen=True)
 class Engine:
     """The whole configuration in effect."""
 
@@ -129,6 +143,7 @@ class Engine:
     compliance: Compliance
     monitoring: Monitoring
     reports: Reports
+    openlineage: OpenLineage
 
 
 def build_engine(config: dict[str, Any]) -> Engine:
@@ -173,6 +188,7 @@ def build_engine(config: dict[str, Any]) -> Engine:
             ),
         ),
         reports=Reports(**r),
+        openlineage=OpenLineage(**config["openlineage"]),
     )
 
 

@@ -382,6 +382,14 @@
         },
       },
       {
+        selector: "edge.declared",
+        style: { "line-style": "dotted" },
+      },
+      {
+        selector: "edge.conflict",
+        style: { "line-style": "dashed", "line-dash-pattern": [2, 4] },
+      },
+      {
         selector: "edge.grouped",
         style: { width: 2.5, "line-color": "#9aa5b1", "target-arrow-color": "#9aa5b1", label: "data(label)" },
       },
@@ -659,13 +667,34 @@
           ["Status", d.execution_status || "—", failed ? "bad" : ""],
           ["Runs", d.run_count],
           ["Value", masked ? MASKED_LABEL + " " + d.masking + " on the way" : d.masking, masked ? "masked" : ""],
+          ["How", d.description],
           ["Query", d.query_id],
+          ["Said by", whoSaid(d)],
+          ["Other claim", otherClaim(d.other_claim), d.conflict ? "bad" : ""],
         ]),
       ];
     }
     tooltip.replaceChildren.apply(tooltip, children);
     tooltip.hidden = false;
     moveTooltip(event);
+  }
+
+  // Whose word an edge is: the warehouse's query history, dbt, or an OpenLineage producer.
+  function whoSaid(d) {
+    if (d.origin !== "openlineage") return d.origin === "dbt" ? "dbt artifacts" : "the warehouse's query history";
+    var who = "OpenLineage";
+    if (d.producer) who += " (" + d.producer + ")";
+    if (d.posted_by) who += ", posted by " + d.posted_by;
+    return who;
+  }
+
+  function otherClaim(claim) {
+    if (!claim) return "";
+    var text = (claim.origin === "openlineage" ? "OpenLineage" : claim.origin) + " says " +
+      (claim.masking || "?") + (claim.masked ? " (masked)" : "") + ", " + (claim.execution_status || "?");
+    if (claim.posted_by) text += ", posted by " + claim.posted_by;
+    text += " on " + formatTime(claim.last_seen);
+    return text;
   }
 
   function moveTooltip(event) {

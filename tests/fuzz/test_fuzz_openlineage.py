@@ -44,7 +44,13 @@ def mutated_events(draw):
 
 @pytest.fixture
 def producer(db, django_user_model):
+    """A Lineage producer's token: the only role whose posts reach the event checks."""
+    from django.contrib.auth.models import Group
+
+    from lineage_portal.access import LINEAGE_PRODUCER
+
     user = django_user_model.objects.create_user("fuzz-producer", password="not-used-here-123")
+    user.groups.add(Group.objects.get_or_create(name=LINEAGE_PRODUCER)[0])
     return Token.objects.create(user=user).key
 
 
@@ -59,6 +65,7 @@ def _post(client, token, body: bytes):
 def test_no_event_makes_the_endpoint_fail(client, producer, event):
     response = _post(client, producer, json.dumps(event).encode())
     assert response.status_code < 500, response.content[:300]
+    assert response.status_code != 403, "the producer's posts reach the checks"
 
 
 @given(body=st.binary(max_size=300))

@@ -44,8 +44,20 @@ def tokens(db):
         steward_user(username="fuzz-steward"),
         auditor_user(username="fuzz-auditor"),
         get_user_model().objects.create_user("fuzz-nobody", password="x" * 16),
+        _producer(),
     ]
     return {user.username: Token.objects.create(user=user).key for user in users}
+
+
+def _producer():
+    """A Lineage producer: the only role that may post to /api/v1/lineage."""
+    from django.contrib.auth.models import Group
+
+    from lineage_portal.access import LINEAGE_PRODUCER
+
+    user = get_user_model().objects.create_user("fuzz-producer", password="x" * 16)
+    user.groups.add(Group.objects.get_or_create(name=LINEAGE_PRODUCER)[0])
+    return user
 
 
 def _operations(schema):

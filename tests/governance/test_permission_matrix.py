@@ -139,6 +139,11 @@ RULES: dict[str, Rule] = {
     ),
     "lineage/": Rule(read=PAGE, write=NOT_JUDGED_PAGE, url=lambda d: "/lineage/"),
     "ingestion/": Rule(read=PAGE, write=NOT_JUDGED_PAGE, url=lambda d: "/ingestion/"),
+    "ingestion/openlineage/": Rule(
+        read=cells(302, 403, 403, 403, 200),
+        write=PAGE_405,
+        url=lambda d: "/ingestion/openlineage/",
+    ),
     "ingestion/runs/<int:pk>/": Rule(
         read=PAGE, write=NOT_JUDGED_PAGE, url=lambda d: f"/ingestion/runs/{d.run.pk}/"
     ),
@@ -163,11 +168,18 @@ RULES: dict[str, Rule] = {
         write=NOT_JUDGED_PAGE,
         url=lambda d: f"/ingestion/sources/{d.run.source_id}/sync",
     ),
-    "api/v1/lineage": Rule(  # OpenLineage intake (token auth first: 401); {} is a bad event
-        read=cells(401, 405, 405, 405, 405),
-        write=cells(401, 400, 400, 400, 400),
+    # OpenLineage intake (token auth first: 401): only Lineage producers may post, and no
+    # person's role is one (tests/graph/test_openlineage_runs.py posts as a producer).
+    "api/v1/lineage": Rule(
+        read=cells(401, 403, 403, 403, 403),
+        write=cells(401, 403, 403, 403, 403),
         url=lambda d: "/api/v1/lineage",
         payload=lambda d: {},
+    ),
+    "api/v1/lineage/events/<int:pk>": Rule(
+        read=cells(401, 403, 403, 403, 403),
+        write=cells(401, 403, 403, 403, 403),
+        url=lambda d: "/api/v1/lineage/events/1",
     ),
     "api/v1/datasets/": _api(url=lambda d: "/api/v1/datasets/"),
     "api/v1/datasets/<int:pk>/": _api(url=lambda d: f"/api/v1/datasets/{d.dataset.pk}/"),

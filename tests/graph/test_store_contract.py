@@ -226,6 +226,105 @@ def test_naive_datetimes_are_refused(store):
         store.merge_edges([naive])
 
 
+# --- origins: the warehouse's word wins, other claims are kept beside it ----------------
+
+WAREHOUSE = dict(query_id="01b2-q", job="etl", masking="identity")
+# An OpenLineage producer says the same copy is hashed, later than the warehouse saw it.
+PRODUCER = dict(query_id="run-7", job="ns/job", masking="hashed", masked=True, origin="openlineage")
+
+
+@pytest.mark.parametrize("order", ["warehouse first", "producer first"])
+def test_the_warehouse_keeps_its_edge_and_a_producer_claim_is_flagged(store, order):
+    seen = [obs(ds("a"), ds("b"), 1, 2, **WAREHOUSE), obs(ds("a"), ds("b"), 5, 5, **PRODUCER)]
+    for observation in seen if order == "warehouse first" else reversed(seen):
+        store.merge_edges([observation])
+
+    edge = only_edge(store, ds("a"), ds("b"))
+    assert (edge.origin, edge.masking, edge.masked, edge.query_id) == (
+        "warehouse",
+        "identity",
+        None,
+        "01b2-q",
+    )
+    assert (edge.first_seen, edge.last_seen, edge.run_count) == (day(1), day(2), 1)
+    claim = edge.other_claim
+    assert (claim.origin, claim.masking, claim.masked, claim.query_id, claim.last_seen) == (
+        "openlineage",
+        "hashed",
+        True,
+        "run-7",
+        day(5),
+    )
+    assert edge.conflict
+
+
+def test_a_claim_that_agrees_is_kept_without_conflict(store):
+    store.merge_edges([obs(ds("a"), ds("b"), 1, 2, **WAREHOUSE)])
+    store.merge_edges([obs(ds("a"), ds("b"), 3, 3, **{**PRODUCER, "masking": "identity"})])
+
+    edge = only_edge(store, ds("a"), ds("b"))
+    assert edge.other_claim.query_id == "run-7" and not edge.conflict
+
+
+def test_the_latest_lower_claim_is_kept_and_replays_change_nothing(store):
+    store.merge_edges([obs(ds("a"), ds("b"), 1, 2, **WAREHOUSE)])
+    late = obs(ds("a"), ds("b"), 6, 6, **{**PRODUCER, "query_id": "run-8", "masking": "redacted"})
+    store.merge_edges([late, obs(ds("a"), ds("b"), 5, 5, **PRODUCER)])
+    first = only_edge(store, ds("a"), ds("b"))
+    store.merge_edges([late, obs(ds("a"), ds("b"), 5, 5, **PRODUCER)])
+
+    assert only_edge(store, ds("a"), ds("b")) == first
+    assert (first.other_claim.query_id, first.other_claim.masking) == ("run-8", "redacted")
+    assert (first.last_seen, first.run_count) == (day(2), 1), "claims never move the edge"
+
+
+def test_producer_edges_merge_among_themselves_until_a_higher_origin_sees_them(store):
+    store.merge_edges([obs(ds("a"), ds("b"), 3, 3, **PRODUCER)])
+    store.merge_edges([obs(ds("a"), ds("b"), 4, 4, **{**PRODUCER, "query_id": "run-9"})])
+    assert only_edge(store, ds("a"), ds("b")).run_count == 2
+
+    store.merge_edges([obs(ds("a"), ds("b"), 1, 1, origin="dbt", job="dbt:model.x")])
+
+    edge = only_edge(store, ds("a"), ds("b"))
+    assert (edge.origin, edge.job, edge.run_count, edge.last_seen) == (
+        "dbt",
+        "dbt:model.x",
+        1,
+        day(1),
+    )
+    assert (edge.other_claim.origin, edge.other_claim.query_id) == ("openlineage", "run-9")
+
+
+def test_the_latest_observation_sets_the_description(store):
+    a, b = col("a", "email"), col("b", "email_hash")
+    store.merge_edges([obs(a, b, 1, 1, level="column", description="md5(email)")])
+    store.merge_edges([obs(a, b, 2, 2, level="column", description="SHA2(EMAIL, 256)")])
+    store.merge_edges([obs(a, b, 1, 1, level="column", description="older")])
+
+    assert only_edge(store, a, b).description == "SHA2(EMAIL, 256)"
+
+
+def test_an_unknown_origin_is_refused_before_writing(store):
+    with pytest.raises(ValueError, match="origin"):
+        store.merge_edges([obs(ds("a"), ds("b"), 1, 2, origin="rumour")])
+    assert store.counts().dataset_edges == 0
+
+
+def test_a_fold_keeps_the_other_claim(store):
+    store.merge_edges([obs(ds("src"), ds("old"), 1, 2, **WAREHOUSE)])
+    store.merge_edges([obs(ds("src"), ds("old"), 5, 5, **PRODUCER)])
+    store.merge_edges([obs(ds("x"), ds("new"), 1, 2)])
+    store.rename_dataset(ds("old"), ds("new"))
+
+    edge = only_edge(store, ds("src"), ds("new"))
+    assert (edge.origin, edge.masking, edge.other_claim.masking, edge.conflict) == (
+        "warehouse",
+        "identity",
+        "hashed",
+        True,
+    )
+
+
 # --- traversals -------------------------------------------------------------------------
 
 

@@ -34,6 +34,10 @@ AGGREGATED, REDACTED, HASHED = "aggregated", "redacted", "hashed"
 SUBTYPE_MASKING = {"IDENTITY": IDENTITY, "TRANSFORMATION": TRANSFORMED, "AGGREGATION": AGGREGATED}
 _SUBTYPE = re.compile(r"^[A-Z][A-Z_]{0,15}$")
 _HASH_HINT = re.compile(r"hash|sha-?\d|md5|digest|encrypt|fingerprint|hmac", re.IGNORECASE)
+_REDACT_HINT = re.compile(
+    r"redact|mask|\*\*|xxx|partial|truncat|substr|right\s*\(|left\s*\(", re.IGNORECASE
+)
+MAX_DESCRIPTION = 512
 
 
 def _weakest(*maskings: str) -> str:
@@ -44,15 +48,17 @@ def _weakest(*maskings: str) -> str:
 def transformation_masking(transformation: dict) -> str | None:
     """What one columnLineage transformation did to the value; None when it is INDIRECT.
 
-    ``masking: true`` is ``hashed`` when the description speaks of a hash, digest or
-    encryption and ``redacted`` otherwise; else the subtype decides (IDENTITY,
-    TRANSFORMATION, AGGREGATION), and a DIRECT one without a known subtype is ``unknown``.
+    The subtype decides (IDENTITY, TRANSFORMATION, AGGREGATION; a DIRECT one without a
+    known subtype is ``unknown``). ``masking: true`` keeps that word unless the description
+    says more: ``hashed`` for a hash, digest or encryption, ``redacted`` for a redaction or
+    partial mask. The producer's ``masking`` flag itself travels as ``masked`` beside it.
     """
     if str(transformation.get("type") or "").upper() != "DIRECT":
         return None
-    if transformation.get("masking") is True:
-        return _masked(transformation.get("description"))
-    return SUBTYPE_MASKING.get(str(transformation.get("subtype") or "").upper(), UNKNOWN)
+    label = SUBTYPE_MASKING.get(str(transformation.get("subtype") or "").upper(), UNKNOWN)
+    if transformation.get("masking") is True and label != AGGREGATED:
+        return _masked(transformation.get("description"), label)
+    return label
 
 
 def input_masking(source: dict, spec: dict) -> str | None:
@@ -67,7 +73,7 @@ def input_masking(source: dict, spec: dict) -> str | None:
         return _weakest(*found) if found else None
     legacy = str(spec.get("transformationType") or "").upper()
     if legacy == "MASKED":
-        return _masked(spec.get("transformationDescription"))
+        return _masked(spec.get("transformationDescription"), TRANSFORMED)
     return SUBTYPE_MASKING.get(legacy, UNKNOWN)
 
 
@@ -102,8 +108,27 @@ def input_vocabulary(source: dict, spec: dict) -> Vocabulary | None:
     return label, flow_type, subtype, masked
 
 
-def _masked(description: Any) -> str:
-    return HASHED if _HASH_HINT.search(str(description or "")) else REDACTED
+def _masked(description: Any, otherwise: str) -> str:
+    """A masked value's word: what its description says, else the subtype's own word."""
+    text = str(description or "")
+    if _HASH_HINT.search(text):
+        return HASHED
+    return REDACTED if _REDACT_HINT.search(text) else otherwise
+
+
+def input_description(source: dict, spec: dict) -> str | None:
+    """What the producer says the DIRECT transformations of one input field do, if anything."""
+    found = [
+        str(t.get("description")).strip()
+        for t in source.get("transformations") or []
+        if isinstance(t, dict)
+        and str(t.get("type") or "").upper() == "DIRECT"
+        and str(t.get("description") or "").strip()
+    ]
+    legacy = spec.get("transformationDescription")
+    if not found and isinstance(legacy, str) and legacy.strip():
+        found = [legacy.strip()]
+    return "; ".join(dict.fromkeys(found))[:MAX_DESCRIPTION] or None
 
 
 @dataclass
@@ -115,6 +140,7 @@ class EventDataset:
     name: str
     kind: str | None = None
     description: str = ""
+    owners: tuple[tuple[str, str], ...] | None = None  # (name, type) from the ownership facet
     # column name → (data type, ordinal) from the schema facet, None when only lineage names it
     columns: dict[str, tuple[str, int] | None] = field(default_factory=dict)
 
@@ -130,6 +156,8 @@ class EventLineage:
     flows: dict[tuple[str, str, str, str], str] = field(default_factory=dict)
     # the same flows → the full vocabulary of the transformation that set their masking
     vocabulary: dict[tuple[str, str, str, str], Vocabulary] = field(default_factory=dict)
+    # the same flows → what the producer says the transformation does
+    descriptions: dict[tuple[str, str, str, str], str] = field(default_factory=dict)
 
     def add(self, namespace: str, name: str, facets: Any = None) -> EventDataset:
         platform, normalized = dataset_name(namespace, name)
@@ -153,6 +181,13 @@ def _describe(dataset: EventDataset, facets: dict) -> None:
     description = _facet(facets, "documentation").get("description")
     if isinstance(description, str) and description.strip():
         dataset.description = description.strip()
+    owners = _facet(facets, "ownership").get("owners")
+    if isinstance(owners, list):
+        dataset.owners = tuple(
+            (str(o["name"])[:255], str(o.get("type") or "")[:64])
+            for o in owners
+            if isinstance(o, dict) and isinstance(o.get("name"), str) and o["name"].strip()
+        )
     for position, column in enumerate(_facet(facets, "schema").get("fields") or [], start=1):
         data_type = column.get("type")
         data_type = data_type[:MAX_DATA_TYPE] if isinstance(data_type, str) else ""
@@ -190,6 +225,9 @@ def _add_flows(lineage: EventLineage, output: EventDataset, facet: dict) -> None
             lineage.flows[flow] = _weakest(masking, lineage.flows.get(flow, masking))
             if lineage.flows[flow] == masking:
                 lineage.vocabulary[flow] = vocabulary
+                description = input_description(source, spec)
+                if description:
+                    lineage.descriptions[flow] = description
 
 
 @dataclass(frozen=True)
@@ -197,9 +235,10 @@ class EventRun:
     """The execution an event reports: every edge it writes carries these."""
 
     time: datetime
-    run_id: str
+    run_id: str | None
     job: str
     job_version: str | None
+    started: datetime | None = None  # the run's first event, when it began before ``time``
 
     def observe(
         self,
@@ -208,9 +247,11 @@ class EventRun:
         level: str,
         masking: str,
         vocabulary: Vocabulary | None = None,
+        description: str | None = None,
     ) -> EdgeObservation:
         _, flow_type, subtype, masked = vocabulary or (masking, None, None, None)
         return EdgeObservation(
+            description=description,
             flow_type=flow_type,
             subtype=subtype,
             masked=masked,
@@ -218,12 +259,13 @@ class EventRun:
             downstream=downstream,
             level=level,
             transformation_type=TRANSFORMATION_TYPE,
-            first_seen=self.time,
+            first_seen=min(self.started or self.time, self.time),
             last_seen=self.time,
             query_id=self.run_id,
             job=self.job,
             job_version=self.job_version,
             masking=masking,
+            origin="openlineage",
         )
 
 
@@ -252,6 +294,7 @@ def run_edges(
             "column",
             masking,
             lineage.vocabulary.get((up, up_col, down, down_col)),
+            lineage.descriptions.get((up, up_col, down, down_col)),
         )
         for (up, up_col, down, down_col), masking in sorted(lineage.flows.items())
     ]

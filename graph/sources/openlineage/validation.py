@@ -1,8 +1,10 @@
 """Is an OpenLineage event recordable? Every offending field, by JSON path, before any write.
 
 As lenient as Marquez on what lineage does not need (unknown keys and facets, facet
-``_producer``/``_schemaURL``, a missing ``eventType`` or ``schemaURL``) and strict on what
-it does: eventTime, run.runId, job and dataset identity, column names.
+``_producer``/``_schemaURL``, a missing ``eventType`` or ``schemaURL``, a namespace that
+follows no naming convention, an ``eventTime`` without offset, read as UTC) and strict on
+what it does: eventTime (and not too far ahead of our clock), run.runId, job and dataset
+identity, column names. ``event_oversize`` says what is over the per-event limits.
 """
 
 from __future__ import annotations
@@ -10,12 +12,12 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from graph.keys import column_key
 
-from .naming import PLATFORM, dataset_name
+from .naming import dataset_name
 
 EVENT_TYPES = ("START", "RUNNING", "COMPLETE", "ABORT", "FAIL", "OTHER")
 
@@ -57,13 +59,37 @@ def event_kind(event: dict) -> str:
     return "dataset" if "run" not in event and "dataset" in event else "run"
 
 
+@dataclass(frozen=True)
+class EventLimits:
+    """How much one event may hold, and how far ahead of our clock its eventTime may be."""
+
+    max_future_skew: timedelta = timedelta(days=1)
+    max_inputs: int = 500
+    max_outputs: int = 500
+    max_dataset_edges: int = 10_000
+    max_column_edges: int = 20_000
+
+
 def parse_event_time(value: str) -> datetime | None:
-    """An ISO-8601 date-time with a time zone (Java's ``…Z[UTC]`` suffix allowed), or None."""
+    """An ISO-8601 date-time in UTC, or None (see :func:`event_time_error` for why).
+
+    Java's ``…Z[UTC]`` suffix is allowed; a time without offset (as the Python client's own
+    examples write) is read as UTC.
+    """
+    return _event_time(value)[0]
+
+
+def _event_time(value: str) -> tuple[datetime | None, str | None]:
     try:
         parsed = datetime.fromisoformat(re.sub(r"\[[^\]]*\]$", "", value.strip()))
     except ValueError:
-        return None
-    return parsed if parsed.utcoffset() is not None else None
+        return None, "must be an ISO-8601 date-time, e.g. 2026-06-30T12:00:00Z"
+    if parsed.utcoffset() is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    try:
+        return parsed.astimezone(UTC), None
+    except OverflowError:  # 9999-12-31T23:59:59-14:00 is in the year 10000 in UTC
+        return None, "is out of range (after the year 9999 in UTC)"
 
 
 class _Check:
@@ -117,19 +143,20 @@ class _Check:
         return None
 
 
-def openlineage_event_errors(event: Any) -> list[FieldError]:
+def openlineage_event_errors(
+    event: Any, *, now: datetime | None = None, limits: EventLimits | None = None
+) -> list[FieldError]:
     """Every reason ``event`` cannot be recorded, by field path; empty when it can.
 
-    As lenient as Marquez on what lineage does not need (unknown keys and facets, facet
-    ``_producer``/``_schemaURL``, a missing ``eventType`` or ``schemaURL``) and strict on
-    what it does: eventTime, run.runId, job and dataset identity, column names.
+    With ``now``, an eventTime more than ``limits.max_future_skew`` after it is refused: an
+    event from the future would pin its edges against every later, real observation.
     """
     if not isinstance(event, dict):
         return [FieldError("body", "must be a JSON object")]
     check = _Check()
     time = check.text(event, "eventTime", "eventTime")
-    if time is not None and parse_event_time(time) is None:
-        check.add("eventTime", "must be an ISO-8601 date-time with a time zone")
+    if time is not None:
+        _check_time(check, time, now, limits or EventLimits())
     check.text(event, "producer", "producer")
     check.text(event, "schemaURL", "schemaURL", required=False)
     kind = event_kind(event)
@@ -145,6 +172,50 @@ def openlineage_event_errors(event: Any) -> list[FieldError]:
         for path, raw in check.objects(event, side, side):
             _check_dataset(check, raw, path)
     return check.errors
+
+
+def _check_time(check: _Check, value: str, now: datetime | None, limits: EventLimits) -> None:
+    parsed, reason = _event_time(value)
+    if reason is not None or parsed is None:
+        check.add("eventTime", reason or "must be an ISO-8601 date-time")
+    elif now is not None and parsed > now + limits.max_future_skew:
+        hours = limits.max_future_skew.total_seconds() / 3600
+        check.add(
+            "eventTime",
+            f"is {parsed.isoformat()}, more than {hours:g} hours ahead of the portal's clock "
+            f"({now.astimezone(UTC).isoformat(timespec='seconds')}); past times are history, "
+            "future ones are refused",
+        )
+
+
+def event_oversize(event: dict, limits: EventLimits) -> list[FieldError]:
+    """What a valid event holds beyond the per-event limits (answered 413), by field."""
+    errors = []
+    counts = {side: len(event.get(side) or []) for side in ("inputs", "outputs")}
+    for side, most in (("inputs", limits.max_inputs), ("outputs", limits.max_outputs)):
+        if counts[side] > most:
+            errors.append(FieldError(side, f"has {counts[side]} datasets; at most {most}"))
+    pairs = counts["inputs"] * counts["outputs"]
+    if pairs > limits.max_dataset_edges:
+        reason = f"make {pairs} dataset edges; at most {limits.max_dataset_edges} per event"
+        errors.append(FieldError("inputs, outputs", reason))
+    flows = column_edge_count(event)
+    if flows > limits.max_column_edges:
+        reason = f"has {flows} column edges; at most {limits.max_column_edges} per event"
+        errors.append(FieldError("outputs[].facets.columnLineage", reason))
+    return errors
+
+
+def column_edge_count(event: dict) -> int:
+    """How many column edges the outputs' columnLineage facets of a valid event name."""
+    total = 0
+    for output in event.get("outputs") or []:
+        facet = (output.get("facets") or {}).get("columnLineage") or {}
+        fields = facet.get("fields") if isinstance(facet, dict) else None
+        for spec in (fields or {}).values():
+            if isinstance(spec, dict) and isinstance(spec.get("inputFields"), list):
+                total += len(spec["inputFields"])
+    return total
 
 
 def _check_run(check: _Check, event: dict) -> None:
@@ -191,9 +262,6 @@ def _check_identity(check: _Check, raw: dict, path: str) -> str | None:
     if namespace is None or name is None:
         return None
     platform, normalized = dataset_name(namespace, name)
-    if not PLATFORM.match(platform):
-        check.add(f"{path}.namespace", "must start with a platform, e.g. snowflake://account")
-        return None
     key = f"{platform}://{normalized}"
     too_long = len(key) > MAX_DATASET_KEY or any(
         len(part) > MAX_NAME_PART for part in normalized.split(".")

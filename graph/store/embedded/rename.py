@@ -10,7 +10,7 @@ from django.db.models import Q
 from graph.models import StoreAlias, StoreEdge, StoreNode, StoreRead
 
 from ..base import ReadObservation
-from ..common import chunked, edge_as_observation, renamed_name, rounds
+from ..common import chunked, edge_as_observations, renamed_name, rounds
 from . import sql
 from .grants import move_grants
 
@@ -59,10 +59,11 @@ def _fold(node: StoreNode, new_key: str, name: str | None, moves: dict[str, str]
     _absorb(StoreNode.objects.get(key=new_key), node, name)
     sql.upsert_columns([(moves[c.key], new_key, c.name) for c in columns])
     replayed = [
-        edge_as_observation(
+        observation
+        for e in edges
+        for observation in edge_as_observations(
             sql.to_edge(e), moves.get(e.upstream, e.upstream), moves.get(e.downstream, e.downstream)
         )
-        for e in edges
     ]
     for chunk in chunked(replayed, BATCH):
         for batch in rounds(chunk, key=lambda e: (e.upstream, e.downstream)):

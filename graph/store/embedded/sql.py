@@ -16,6 +16,7 @@ from django.db import connection
 from graph.models import StoreEdge, StoreNode, StoreRead
 
 from ..base import DatasetNode, Edge, EdgeObservation, Node, ReadObservation
+from ..common import CLAIM_FIELDS, claim_from, origin_rank_cases
 
 NODE = StoreNode._meta.db_table
 EDGE = StoreEdge._meta.db_table
@@ -26,7 +27,8 @@ TRAIL_SEP = "\x1f"
 
 _EDGE_COLUMNS = (
     "upstream, downstream, level, transformation_type, query_id, job, job_version, "
-    "execution_status, masking, flow_type, subtype, masked, first_seen, last_seen, run_count"
+    "execution_status, masking, flow_type, subtype, masked, description, origin, "
+    "first_seen, last_seen, run_count"
 )
 _LATEST_WINS = (
     "transformation_type",
@@ -38,6 +40,7 @@ _LATEST_WINS = (
     "flow_type",
     "subtype",
     "masked",
+    "description",
 )
 
 
@@ -59,6 +62,9 @@ def to_edge(row: StoreEdge) -> Edge:
         flow_type=row.flow_type,
         subtype=row.subtype,
         masked=row.masked,
+        description=row.description,
+        origin=row.origin,
+        other_claim=claim_from(row.__dict__),
     )
 
 
@@ -216,26 +222,59 @@ def upsert_edges(rows: Sequence[EdgeObservation]) -> None:
                 r.flow_type,
                 r.subtype,
                 r.masked,
+                r.description,
+                r.origin,
                 _db_time(r.first_seen),
                 _db_time(r.last_seen),
                 r.run_count,
             )
             for r in rows
         ],
-        ("text",) * 11 + ("boolean", "timestamptz", "timestamptz", "integer"),
-    )
-    latest = ", ".join(
-        f"{col} = CASE WHEN excluded.last_seen > {EDGE}.last_seen THEN excluded.{col} "
-        f"ELSE {EDGE}.{col} END"
-        for col in _LATEST_WINS
+        ("text",) * 11 + ("boolean", "text", "text", "timestamptz", "timestamptz", "integer"),
     )
     execute(
         f"INSERT INTO {EDGE} ({_EDGE_COLUMNS}) {source} "
-        f"ON CONFLICT (upstream, downstream) DO UPDATE SET "
-        f"run_count = CASE WHEN {_extends(EDGE)} THEN {EDGE}.run_count + excluded.run_count "
-        f"ELSE {EDGE}.run_count END, {latest}, {_widen_times(EDGE)} WHERE {_extends(EDGE)}",
+        f"ON CONFLICT (upstream, downstream) DO UPDATE SET {_edge_updates()}",
         params,
     )
+
+
+def _edge_updates() -> str:
+    """The SET and WHERE of an edge upsert, by origin rank (see ``graph.store.base``).
+
+    Same origin: run_count and times as always, the latest observation sets the fields.
+    A higher origin takes the edge over, and the stored fields become the other claim; a
+    lower one only becomes the other claim, if it is later than the claim kept.
+    """
+    new, old = origin_rank_cases("excluded.origin"), origin_rank_cases(f"{EDGE}.origin")
+    over, same, under = f"({new}) > ({old})", f"({new}) = ({old})", f"({new}) < ({old})"
+    claim_seen = f"{EDGE}.claim_seen"
+    from_edge = f"{over} AND ({claim_seen} IS NULL OR {EDGE}.last_seen > {claim_seen})"
+    from_row = f"{under} AND ({claim_seen} IS NULL OR excluded.last_seen > {claim_seen})"
+    claims = [
+        f"claim_{name} = CASE WHEN {from_edge} THEN {EDGE}.{field} "
+        f"WHEN {from_row} THEN excluded.{field} ELSE {EDGE}.claim_{name} END"
+        for name, field in (*CLAIM_FIELDS, ("seen", "last_seen"))
+    ]
+    later = f"excluded.last_seen > {EDGE}.last_seen"
+    own = [
+        f"{col} = CASE WHEN {over} OR ({same} AND {later}) THEN excluded.{col} "
+        f"ELSE {EDGE}.{col} END"
+        for col in (*_LATEST_WINS, "origin")
+    ]
+    extends = _extends(EDGE)
+    counts = (
+        f"run_count = CASE WHEN {over} THEN excluded.run_count "
+        f"WHEN {same} AND {extends} THEN {EDGE}.run_count + excluded.run_count "
+        f"ELSE {EDGE}.run_count END"
+    )
+    times = [
+        f"{end} = CASE WHEN {over} OR ({same} AND excluded.{end} {cmp} {EDGE}.{end}) "
+        f"THEN excluded.{end} ELSE {EDGE}.{end} END"
+        for end, cmp in (("first_seen", "<"), ("last_seen", ">"))
+    ]
+    where = f"({same} AND {extends}) OR ({over}) OR ({from_row})"
+    return f"{', '.join([*claims, counts, *own, *times])} WHERE {where}"
 
 
 def upsert_reads(rows: Sequence[ReadObservation]) -> None:

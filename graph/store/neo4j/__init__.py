@@ -159,6 +159,12 @@ class Neo4jStore(Neo4jGrants, NeighbourhoodFromParts, GraphStore):
                 summary = self._driver.execute_query(statement, database_=self._database).summary
                 added = summary.counters.constraints_added + summary.counters.indexes_added
                 done.append(f"{'created' if added else 'exists '} {kind} {name}")
+            # Edges written before edges had an origin get the one their transformation says.
+            summary = self._driver.execute_query(
+                cypher.SET_MISSING_ORIGINS, database_=self._database
+            ).summary
+            if summary.counters.properties_set:
+                done.append(f"set origin on {summary.counters.properties_set} edges")
         return done
 
     def clear(self) -> None:

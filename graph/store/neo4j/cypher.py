@@ -8,6 +8,7 @@ that :func:`check_depth` has validated (Cypher cannot take that bound as a param
 from __future__ import annotations
 
 from ..base import check_depth
+from ..common import CLAIM_FIELDS, origin_rank_cases
 
 LABELS = {"dataset": "Dataset", "column": "Column"}
 ANY_NODE = "Dataset|Column"
@@ -62,6 +63,13 @@ SCHEMA = (
 )
 SCHEMA_NAMES = tuple(item[2] for item in SCHEMA)
 REQUIRED_SCHEMA = frozenset(item[2] for item in SCHEMA if item[0] == "constraint")
+
+SET_MISSING_ORIGINS = """
+MATCH ()-[e:FEEDS]->() WHERE e.origin IS NULL
+SET e.origin = CASE WHEN e.transformation_type = 'OPENLINEAGE_JOB' THEN 'openlineage'
+                    WHEN e.transformation_type STARTS WITH 'DBT_' THEN 'dbt'
+                    ELSE 'warehouse' END
+"""
 
 CLEAR_SOME = (
     "MATCH (n) WHERE n:Dataset OR n:Column OR n:Principal OR n:Alias "
@@ -120,23 +128,39 @@ _LATEST_WINS = (
     "flow_type",
     "subtype",
     "masked",
+    "description",
 )
 
 
 def merge_edges(level: str) -> str:
-    """Merge FEEDS observations between two nodes of ``level``.
+    """Merge FEEDS observations between two nodes of ``level``, by origin rank.
 
-    The ON MATCH assignments are ordered so that each reads the values the edge had
-    before this observation (run_count and the latest-wins fields first, times last).
+    Same origin: run_count and times as always, the latest observation sets the fields. A
+    higher origin takes the edge over and the stored fields become the other claim; a lower
+    one only becomes the other claim (see ``graph.store.base``). SET assignments apply in
+    order, so each reads what the ones before it left: the claim first (it reads the edge's
+    fields and its own time last), then run_count and the fields, the times, the origin.
     """
     label = LABELS[level]
     on_create = ", ".join(
-        f"e.{f} = row.{f}" for f in ("level", *_LATEST_WINS, "first_seen", "last_seen", "run_count")
+        f"e.{f} = row.{f}"
+        for f in ("level", *_LATEST_WINS, "origin", "first_seen", "last_seen", "run_count")
     )
-    latest = ", ".join(
-        f"e.{f} = CASE WHEN row.last_seen > e.last_seen THEN row.{f} ELSE e.{f} END"
+    new, old = origin_rank_cases("row.origin"), origin_rank_cases("coalesce(e.origin, 'warehouse')")
+    over, same, under = f"({new}) > ({old})", f"({new}) = ({old})", f"({new}) < ({old})"
+    from_edge = f"{over} AND (e.claim_seen IS NULL OR e.last_seen > e.claim_seen)"
+    from_row = f"{under} AND (e.claim_seen IS NULL OR row.last_seen > e.claim_seen)"
+    claims = ",\n    ".join(
+        f"e.claim_{name} = CASE WHEN {from_edge} THEN e.{field} "
+        f"WHEN {from_row} THEN row.{field} ELSE e.claim_{name} END"
+        for name, field in (*CLAIM_FIELDS, ("seen", "last_seen"))
+    )
+    later = "row.last_seen > e.last_seen"
+    own = ",\n    ".join(
+        f"e.{f} = CASE WHEN {over} OR ({same} AND {later}) THEN row.{f} ELSE e.{f} END"
         for f in _LATEST_WINS
     )
+    extends = "(row.first_seen < e.first_seen OR row.last_seen > e.last_seen)"
     return f"""
 {_UNWIND_TIMED}
 MATCH (u:{label} {{key: row.upstream}})
@@ -144,11 +168,16 @@ MATCH (d:{label} {{key: row.downstream}})
 MERGE (u)-[e:FEEDS]->(d)
   ON CREATE SET {on_create}
   ON MATCH SET
-    e.run_count = CASE WHEN row.first_seen < e.first_seen OR row.last_seen > e.last_seen
-                  THEN e.run_count + row.run_count ELSE e.run_count END,
-    {latest},
-    e.first_seen = CASE WHEN row.first_seen < e.first_seen THEN row.first_seen ELSE e.first_seen END,
-    e.last_seen = CASE WHEN row.last_seen > e.last_seen THEN row.last_seen ELSE e.last_seen END
+    {claims},
+    e.run_count = CASE WHEN {over} THEN row.run_count
+                  WHEN {same} AND {extends} THEN e.run_count + row.run_count
+                  ELSE e.run_count END,
+    {own},
+    e.first_seen = CASE WHEN {over} OR ({same} AND row.first_seen < e.first_seen)
+                   THEN row.first_seen ELSE e.first_seen END,
+    e.last_seen = CASE WHEN {over} OR ({same} AND row.last_seen > e.last_seen)
+                  THEN row.last_seen ELSE e.last_seen END,
+    e.origin = CASE WHEN {over} THEN row.origin ELSE coalesce(e.origin, 'warehouse') END
 """
 
 

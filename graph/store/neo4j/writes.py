@@ -16,7 +16,8 @@ from neo4j import ManagedTransaction
 from ..base import ColumnNode, DatasetNode, Edge, EdgeObservation, ReadObservation
 from ..common import (
     LEVELS,
-    edge_as_observation,
+    claim_from,
+    edge_as_observations,
     placeholder_dataset,
     renamed_name,
     resolve_keys,
@@ -56,6 +57,9 @@ def to_edge(row: dict) -> Edge:
         flow_type=row.get("flow_type"),
         subtype=row.get("subtype"),
         masked=row.get("masked"),
+        description=row.get("description"),
+        origin=row.get("origin") or "warehouse",
+        other_claim=claim_from({**row, "claim_seen": native(row.get("claim_seen"))}),
     )
 
 
@@ -209,10 +213,11 @@ def _fold(tx, dataset: dict, columns: list[dict], new_key: str, name: str | None
     _merge_edge_rows(
         tx,
         [
-            edge_as_observation(
+            observation
+            for e in edges
+            for observation in edge_as_observations(
                 e, moves.get(e.upstream, e.upstream), moves.get(e.downstream, e.downstream)
             )
-            for e in edges
         ],
     )
     # Temporal values go back as they came; the surviving dataset's own grants win.

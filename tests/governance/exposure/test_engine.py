@@ -231,3 +231,28 @@ def test_every_path_is_evidence_shortest_first(store):
 
     [exposure] = [e for (s, t), e in found(store).items() if t == key("marts.export", "email")]
     assert [len(p.hops) for p in exposure.paths] == [1, 2]
+
+
+def test_an_openlineage_claim_of_masking_does_not_hide_what_the_warehouse_saw(store):
+    """A producer posting that the warehouse's unmasked copy is hashed changes no finding."""
+    flow(store, "raw.customers.email", "marts.export.email")
+    classify("raw.customers.email", "restricted", "pii")
+    classify("marts.export", "internal")
+    claim = EdgeObservation(
+        key("raw.customers", "email"),
+        key("marts.export", "email"),
+        "column",
+        "OPENLINEAGE_JOB",
+        datetime(2026, 6, 2, tzinfo=UTC),
+        datetime(2026, 6, 2, tzinfo=UTC),
+        masking="hashed",
+        flow_type="DIRECT",
+        subtype="TRANSFORMATION",
+        masked=True,
+        origin="openlineage",
+    )
+
+    store.merge_edges([claim])
+
+    leak = found(store)[(key("raw.customers", "email"), key("marts.export", "email"))]
+    assert leak.readable, "the warehouse's word — copied unmasked — is what the engine walks"
