@@ -33,6 +33,8 @@ def _env(tmp_path: Path, **overrides: str) -> dict[str, str]:
         DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
         DJANGO_STATIC_ROOT=str(tmp_path / "static"),
         AUDIT_CHECKPOINT_DIR=str(tmp_path / "audit"),
+        # A deployment says where alerts go (else `check` warns they are sent nowhere).
+        SLACK_WEBHOOK_URL="https://hooks.slack.example/services/T000/B000/XXXX",
     )
     env.update(overrides)
     return {key: value for key, value in env.items() if value is not None}

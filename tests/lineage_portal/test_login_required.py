@@ -30,6 +30,7 @@ def _concrete(route: str) -> str:
     route = route.replace("^", "").replace("$", "").replace("\\Z", "")
     route = re.sub(r"\(\?P<[^>]+>[^)]*\)", "1", route)
     route = re.sub(r"<int:[^>]+>", "1", route)
+    route = re.sub(r"<fmt:[^>]+>", "csv", route)  # report formats: pdf or csv
     route = re.sub(r"<(path|str|slug):[^>]+>", "x", route)
     route = re.sub(r"<[^>]+>", "1", route)
     route = re.sub(r"[()?*+\\]", "", route)
