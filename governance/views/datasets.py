@@ -23,6 +23,7 @@ from graph import selectors as graph_selectors
 from graph.models import Column, Dataset
 
 from .. import selectors, services
+from ..exposure.panel import ColumnExposure, dataset_exposure
 from ..forms import AssetForm
 from ..models import AssetGovernance, TagSuggestion
 from ..permissions import can_edit_asset, edit_refusal
@@ -43,6 +44,7 @@ class AssetRow:
     form: AssetForm | None = None
     is_open: bool = False
     suggestions: list[TagSuggestion] = field(default_factory=list)
+    exposure: ColumnExposure = field(default_factory=ColumnExposure)  # where its value leaves
 
     @property
     def tags(self) -> list:
@@ -107,6 +109,9 @@ def panel_context(
         )
 
     columns = [row(by_column.get(column.pk), column) for column in _columns(dataset)]
+    exposure = dataset_exposure(dataset_key=dataset.key)
+    for column_row in columns:
+        column_row.exposure = exposure.of(column_row.column.key)
     events = selectors.audit_event_list(object_key=dataset.key, with_columns=True)
     own_row = row(own, None)
     return {
@@ -126,6 +131,7 @@ def panel_context(
         + "?"
         + urlencode({"object_key": dataset.key, "with_columns": "true"}),
         "suggestion_count": len(pending),
+        "exposure": exposure,
         "back": back,
     }
 
