@@ -1,0 +1,133 @@
+"""The demo's leak in a real browser: an auditor finds it from the dashboard and sees its
+path drawn; the exposed asset's steward acknowledges it with a reason, and it is audited.
+
+The lineage comes from the demo warehouse through the real pipeline (emulator →
+connector → embedded store), the findings from a real scan.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from governance import services
+from governance.demo import PLATFORM, demo_governance_seed
+from governance.exposure.scan import exposure_scan
+from governance.models import AuditEvent, Finding, Steward
+from graph.demo import demo_ingest
+from graph.store import get_store
+from tests.conftest import DEMO_DAYS, EMULATOR_NOISE
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.filterwarnings(EMULATOR_NOISE),
+]
+
+SF = "snowflake://prod_db"
+RAW, STG, EXPORT = (
+    f"{SF}.raw.customers",
+    f"{SF}.staging.stg_customers",
+    f"{SF}.marts.marketing_export",
+)
+
+
+@pytest.fixture
+def scanned(demo, demo_end):
+    """The demo warehouse ingested, governed as the demo seeds it, and scanned.
+
+    The demo's ``steward`` login joins the team that stewards the marts, so that one
+    person can be both the steward here and the one refused elsewhere.
+    """
+    services.demo_users_create()
+    store = get_store()
+    store.ensure_schema()
+    store.clear()
+    demo_ingest(store=store, days=DEMO_DAYS, end=demo_end)
+    demo_governance_seed()
+    users = get_user_model().objects
+    services.steward_update(
+        actor=users.get(username="admin"),
+        steward=Steward.objects.get(name=PLATFORM),
+        changes={"members": [users.get(username="steward")]},
+        reason="the steward answers for the marts",
+    )
+    exposure_scan(store=store, trigger="test")
+    return Finding.objects.get(source=f"{RAW}#email", target=f"{EXPORT}#email")
+
+
+def sign_in(page, live_server, username: str) -> None:
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", f"{username}-demo")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+
+
+def test_an_auditor_finds_the_leak_and_its_steward_acknowledges_it(
+    page, live_server, scanned, artifacts
+):
+    sign_in(page, live_server, "auditor")
+
+    # The dashboard names the leak among the gravest findings.
+    panel = page.locator("[data-exposure-panel]")
+    leak = panel.locator("[data-gravest]", has_text="reaches marts.marketing_export unmasked")
+    assert leak.count() == 1
+    assert leak.inner_text().startswith("raw.customers (restricted")
+    page.screenshot(path=str(artifacts / "exposure-dashboard.png"), full_page=True)
+
+    # It leads to the findings of that export; the e-mail is one of them.
+    with page.expect_navigation():
+        leak.click()
+    assert page.url.startswith(f"{live_server.url}/exposure/?")
+    group = page.locator("details", has_text="raw.customers (restricted")
+    group.locator("summary").click()
+    group.locator("a.sentence", has_text="raw.customers.email").click()
+    page.wait_for_url(f"**/exposure/findings/{scanned.pk}/")
+
+    # The sentence first, then the path drawn: only its nodes, source left, export right.
+    sentence = page.inner_text("[data-finding-sentence]")
+    assert sentence.startswith("raw.customers.email (restricted")
+    assert "reaches marts.marketing_export.email unmasked, in 2 hops" in sentence
+    page.wait_for_selector("#finding-graph[data-state=ready]")
+    drawn = page.evaluate(
+        """() => window.exposureGraph.nodes().map(n => ({
+            dataset: n.data('dataset'), role: n.data('role'), x: n.position('x')}))"""
+    )
+    assert {node["dataset"] for node in drawn} == {RAW, STG, EXPORT}
+    by_role = {node["role"]: node for node in drawn}
+    assert by_role["source"]["dataset"] == RAW and by_role["target"]["dataset"] == EXPORT
+    assert by_role["source"]["x"] < by_role["via"]["x"] < by_role["target"]["x"]
+    assert page.evaluate("window.exposureGraph.edges('.unmasked').length") == 2
+    assert "MARY_MARKETING" in page.inner_text("#readers-title >> xpath=..")
+    # An auditor reads; the decision belongs to the export's steward.
+    decision = page.inner_text("#decision")
+    assert "Only the steward of marts.marketing_export.email (Data Platform)" in decision
+    assert page.locator("#decision form").count() == 0
+    page.screenshot(path=str(artifacts / "exposure-finding-auditor.png"), full_page=True)
+
+    # The steward acknowledges it, with a reason and an expiry.
+    page.click("button:has-text('Log out')")
+    sign_in(page, live_server, "steward")
+    page.goto(f"{live_server.url}/exposure/findings/{scanned.pk}/")
+    until = (timezone.localdate() + timedelta(days=60)).isoformat()
+    form = page.locator("form[data-acknowledge]")
+    form.locator("input[name=reason]").fill("Consent for marketing e-mail is on file")
+    form.locator("input[name=expires]").fill(until)
+    form.locator("button[type=submit]").click()
+    page.wait_for_url(f"**/exposure/findings/{scanned.pk}/#decision")
+
+    assert f"acknowledged until {until}" in page.inner_text("main .notice")
+    assert "acknowledged" in page.inner_text(".finding-head .eyebrow")
+    history = page.inner_text("[data-finding-history]")
+    assert "Acknowledged by steward" in history
+    assert "Consent for marketing e-mail is on file" in history
+    page.screenshot(path=str(artifacts / "exposure-finding-acknowledged.png"), full_page=True)
+
+    scanned.refresh_from_db()
+    assert (scanned.state, scanned.ack_expires.isoformat()) == ("acknowledged", until)
+    event = AuditEvent.objects.get(action="finding.acknowledge", object_key=f"finding:{scanned.pk}")
+    assert (event.actor, event.reason) == ("steward", "Consent for marketing e-mail is on file")
