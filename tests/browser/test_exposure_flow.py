@@ -131,3 +131,33 @@ def test_an_auditor_finds_the_leak_and_its_steward_acknowledges_it(
     assert (scanned.state, scanned.ack_expires.isoformat()) == ("acknowledged", until)
     event = AuditEvent.objects.get(action="finding.acknowledge", object_key=f"finding:{scanned.pk}")
     assert (event.actor, event.reason) == ("steward", "Consent for marketing e-mail is on file")
+
+
+def test_the_exposure_page_follows_a_scan_without_reloading(page, live_server):
+    """A scan a worker has not finished yet: the page shows it waiting, then done."""
+    from governance.models import ExposureScan
+
+    services.demo_users_create()
+    scan = ExposureScan.objects.create(trigger="ingestion run 7")
+    sign_in(page, live_server, "admin")
+    page.goto(f"{live_server.url}/exposure/")
+    status = page.locator("[data-scan-status]")
+    assert "waiting for a worker" in status.inner_text()
+    assert status.locator("button:has-text('Scan now')").is_disabled()
+    page.evaluate("window.notReloaded = true")  # gone if the page reloads
+
+    scan.status, scan.started_at = ExposureScan.Status.RUNNING, timezone.now()
+    scan.save()
+    page.wait_for_selector("[data-scan-status][data-state=running]", timeout=10_000)
+    scan.status, scan.finished_at, scan.opened = (
+        ExposureScan.Status.SUCCEEDED,
+        timezone.now(),
+        3,
+    )
+    scan.save()
+    page.wait_for_selector("[data-scan-status][data-state=succeeded]", timeout=10_000)
+
+    assert "3 findings opened" in page.inner_text("[data-scan-status]")
+    assert "The scan has finished." in page.inner_text("[data-scan-finished]")
+    assert page.evaluate("window.notReloaded === true")
+    assert page.locator("[data-scan-status] button:has-text('Scan now')").is_enabled()
