@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from graph import selectors as graph_selectors
 from graph.models import Column, Dataset
+from lineage_portal.access import acting_user
 
 from .. import selectors, services
 from ..exposure.panel import ColumnExposure, dataset_exposure
@@ -108,7 +109,10 @@ def panel_context(
             suggestions=[s for s in pending if asset.pk and s.asset_id == asset.pk],
         )
 
-    columns = [row(by_column.get(column.pk), column) for column in _columns(dataset)]
+    # Columns read through the table's governance row (its steward's members loaded), so a
+    # column nobody governed yet answers to the table's steward without a query of its own.
+    table = own.dataset if own is not None else dataset
+    columns = [row(by_column.get(column.pk), column) for column in _columns(table)]
     exposure = dataset_exposure(dataset_key=dataset.key)
     for column_row in columns:
         column_row.exposure = exposure.of(column_row.column.key)
@@ -198,7 +202,7 @@ def _asset_edit(
     if form.is_valid():
         try:
             saved = services.asset_update(
-                actor=request.user,
+                actor=acting_user(request),
                 asset=asset,
                 changes=form.changes(),
                 expected_version=form.cleaned_data["version"],
@@ -248,7 +252,9 @@ def _decide(request: HttpRequest, suggestion: TagSuggestion, service, verb: str)
     asset = suggestion.asset
     dataset_pk = asset.dataset_id or asset.column.dataset_id
     try:
-        service(actor=request.user, suggestion=suggestion, reason=request.POST.get("reason", ""))
+        service(
+            actor=acting_user(request), suggestion=suggestion, reason=request.POST.get("reason", "")
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:

@@ -13,7 +13,6 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -196,8 +195,8 @@ def run_finish(
     run.save()
     if status == IngestionRun.Status.SUCCEEDED:
         watermark_advance(source_id=run.source_id, end=run.window_end)
-    # After the commit: listeners act on what is stored, and a rolled-back run says nothing.
-    transaction.on_commit(lambda: run_finished.send(sender=IngestionRun, run=run), robust=True)
+    # Listeners that act on it do so once the run's transaction commits (their concern).
+    run_finished.send(sender=IngestionRun, run=run)
     return run
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import Count, F, Q, QuerySet
-from django.urls import reverse
 
 from graph.models import Column, Dataset, IngestionRun, Source
 from graph.store import get_store
@@ -43,7 +42,7 @@ class SearchHit:
     name: str
     qualified_name: str
     platform: str
-    url: str
+    dataset_id: int
     exact: bool
     dataset_key: str
 
@@ -145,7 +144,7 @@ def catalog_search(*, query: str, limit: int = SEARCH_LIMIT) -> list[SearchHit]:
             name=d.name,
             qualified_name=d.qualified_name,
             platform=d.platform,
-            url=reverse("dataset_detail", kwargs={"pk": d.pk}),
+            dataset_id=d.pk,
             exact=needle in {d.name.lower(), d.qualified_name.lower(), d.key},
             dataset_key=d.key,
         )
@@ -158,7 +157,7 @@ def catalog_search(*, query: str, limit: int = SEARCH_LIMIT) -> list[SearchHit]:
             name=c.name,
             qualified_name=f"{c.dataset.qualified_name}.{c.name}",
             platform=c.dataset.platform,
-            url=reverse("dataset_detail", kwargs={"pk": c.dataset_id}) + f"#col-{c.name}",
+            dataset_id=c.dataset_id,
             exact=needle in {c.name.lower(), f"{c.dataset.qualified_name}.{c.name}".lower()},
             dataset_key=c.dataset.key,
         )

@@ -163,6 +163,9 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
+    # Services' errors (ValidationError, PermissionDenied, StaleAssetError, StoreError…)
+    # become HTTP answers in one place.
+    "EXCEPTION_HANDLER": "lineage_portal.api_errors.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Lineage Portal API",

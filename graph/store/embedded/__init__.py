@@ -110,9 +110,6 @@ class EmbeddedStore(EmbeddedGrants, NeighbourhoodFromParts, GraphStore):
             )
         return [f"exists  table {table} (created by migrations)" for table in wanted]
 
-    def ensure_schema(self) -> None:
-        self.apply_schema()
-
     def clear(self) -> None:
         with transaction.atomic():
             for model in (StoreMembership, StoreGrant, StoreRead, StoreEdge, StoreAlias, StoreNode):

@@ -146,9 +146,6 @@ class Neo4jStore(Neo4jGrants, NeighbourhoodFromParts, GraphStore):
                 done.append(f"{'created' if added else 'exists '} {kind} {name}")
         return done
 
-    def ensure_schema(self) -> None:
-        self.apply_schema()
-
     def clear(self) -> None:
         while self._write(lambda tx: tx.run(cypher.CLEAR_SOME, batch=10_000).single()["deleted"]):
             pass
