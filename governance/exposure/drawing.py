@@ -51,7 +51,9 @@ def _node(nodes: dict[str, dict[str, Any]], dataset: str, column: str | None) ->
     return key
 
 
-def _edge(edge_id: str, upstream: str, downstream: str, hop: dict, *, pii: bool) -> dict:
+def _edge(
+    edge_id: str, upstream: str, downstream: str, hop: dict[str, Any], *, pii: bool
+) -> dict[str, Any]:
     state = hop_state(hop)
     return {
         "group": "edges",

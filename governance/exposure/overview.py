@@ -6,6 +6,7 @@ the home page (``graph``) draws it without knowing governance.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -155,7 +156,7 @@ def trend(points: list[tuple[date, dict[str, int]]], *, days: int = TREND_DAYS) 
     return Trend(bars, days)
 
 
-def exposure_highlight(dataset_keys) -> Highlighted:
+def exposure_highlight(dataset_keys: Sequence[str]) -> Highlighted:
     """The lineage explorer's "Highlight exposure": paths of unresolved exposures drawn there."""
     edges, findings = selectors.exposure_edges(dataset_keys=dataset_keys)
     description = (

@@ -53,10 +53,10 @@ def exposure_list(request: HttpRequest) -> HttpResponse:
     groups = selectors.finding_groups(rows)
     page = Paginator(groups, GROUPS_PER_PAGE).get_page(request.GET.get("page"))
     loaded = selectors.finding_groups_load(list(page.object_list))
-    sections: dict[str, list] = {level: [] for level in Risk.values}
+    sections: dict[str, list[presenters.GroupRow]] = {level: [] for level in Risk.values}
     for group in loaded:
         sections.setdefault(group.risk_level, []).append(presenters.group_row(group))
-    sizes = Counter()
+    sizes: Counter[str] = Counter()
     for group in groups:
         sizes[group.risk_level] += group.size
     context = {
@@ -197,7 +197,9 @@ def _decidable(request: HttpRequest, pk: int) -> Finding:
     return finding
 
 
-def _refused(request, finding, form, exc: ValidationError, **forms) -> HttpResponse:
+def _refused(
+    request: HttpRequest, finding: Finding, form: Form, exc: ValidationError, **forms: Form
+) -> HttpResponse:
     """A service said no: its reasons beside the fields, or on top if the state moved on."""
     conflict = "state" in exc.message_dict
     for field, errors in exc.message_dict.items():

@@ -161,7 +161,7 @@ def leak_phrase(finding: Finding) -> str:
     target = asset_label(finding.target)
     if finding.masking != "unmasked":
         return f"may reach {target} (masking {UNKNOWN_TABLE_LEVEL})"
-    readable = next((p for p in finding.paths if p.get("readable")), {"hops": []})
+    readable: dict[str, Any] = next((p for p in finding.paths if p.get("readable")), {"hops": []})
     copied = all(hop_masking(h, pii=True) == "copied unmasked" for h in readable["hops"])
     return f"is copied unmasked to {target}" if copied else f"reaches {target} unmasked"
 
