@@ -128,20 +128,28 @@ def _detail(
 
 
 def _links(finding: Finding) -> list[tuple[str, str]]:
-    """Where to look next: the lineage and the dataset page of the source and the exposed asset."""
-    links = []
-    for role, key in (
-        ("source", finding.source_dataset),
-        ("exposed asset", finding.target_dataset),
-    ):
-        if not key or (role == "exposed asset" and key == finding.source_dataset):
-            continue
-        links.append((f"Lineage of the {role}", lineage_url(key=key, level="column")))
+    """Where to look next: the lineage and dataset pages of the source and the exposed asset."""
+    if finding.kind == Finding.Kind.FAILED_BACKFILL:
+        backfill = (finding.details or {}).get("backfill")
+        return (
+            [("The backfill and its failed windows", reverse("backfill_detail", args=[backfill]))]
+            if backfill
+            else []
+        )
+    roles: tuple[tuple[str, str], ...]
+    if finding.kind in EXPOSURE_KINDS:
+        roles = (
+            ("the source", finding.source_dataset),
+            ("the exposed asset", finding.target_dataset),
+        )
+    else:
+        roles = (("the asset", finding.source_dataset),)
+    links: list[tuple[str, str]] = []
+    for role, key in roles:
+        links.append((f"Lineage of {role}", lineage_url(key=key, level="column")))
         dataset = graph_selectors.dataset_get_by_key(key=key)
         if dataset is not None:
-            links.append(
-                (f"Dataset page of the {role}", reverse("dataset_detail", args=[dataset.pk]))
-            )
+            links.append((f"Dataset page of {role}", reverse("dataset_detail", args=[dataset.pk])))
     return links
 
 

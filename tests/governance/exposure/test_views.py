@@ -220,6 +220,32 @@ def test_an_admin_resolves_and_the_history_says_why(client, world, leak):
     assert "Resolved by ada" in page and "the export job was dropped" in page
 
 
+def test_a_failed_backfill_reads_as_its_reason_and_is_for_admins_to_decide(client, world):
+    when = timezone.now()
+    backfill = Finding.objects.create(
+        identity="failed_backfill|source:warehouse|backfill:7",
+        kind=Finding.Kind.FAILED_BACKFILL,
+        risk_level="MEDIUM",
+        source="source:warehouse",
+        target="backfill:7",
+        source_dataset="",
+        target_dataset="",
+        reason="2 windows of the warehouse backfill failed: could not connect",
+        details={"backfill": 7},
+        first_detected=when,
+        last_detected=when,
+    )
+    client.force_login(world.owner)
+
+    page = text(client.get(f"/exposure/findings/{backfill.pk}/"))
+    listed = text(client.get("/exposure/"))
+
+    assert "2 windows of the warehouse backfill failed: could not connect." in page
+    assert "Only a compliance admin may acknowledge or resolve a failed backfill." in page
+    assert "The backfill and its failed windows" in page and "Hop by hop" not in page
+    assert "2 windows of the warehouse backfill failed" in listed
+
+
 def test_an_unknown_finding_is_a_page_not_an_error(client, world, leak):
     client.force_login(world.auditor)
 
