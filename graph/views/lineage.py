@@ -178,12 +178,9 @@ def lineage_detail(request: HttpRequest) -> HttpResponse:
         level=query["level"],
         as_of=query["as_of"].isoformat() if query["as_of"] else "",
     )
-    context["highlights"] = hooks.lineage_highlights(_dataset_keys(lineage.elements))
+    drawn = [node.key for node in lineage.subgraph.nodes if node.label == "Dataset"]
+    context["highlights"] = hooks.lineage_highlights(drawn)
     return render(request, "graph/lineage.html", context)
-
-
-def _dataset_keys(elements: list[dict]) -> list[str]:
-    return [el["data"]["id"] for el in elements if el["data"].get("type") == "dataset"]
 
 
 def lineage_url(*, key: str, **params: str | int) -> str:

@@ -20,6 +20,7 @@ from governance.models import AuditEvent, Finding, Steward
 from graph.demo import demo_ingest
 from graph.store import get_store
 from tests.conftest import DEMO_DAYS, EMULATOR_NOISE
+from tests.governance.factories import tag
 
 pytestmark = [
     pytest.mark.browser,
@@ -27,6 +28,7 @@ pytestmark = [
     pytest.mark.filterwarnings(EMULATOR_NOISE),
 ]
 
+BUILTIN_TAGS = ("gdpr", "ccpa", "pii", "sox", "financial", "hipaa", "pci")
 SF = "snowflake://prod_db"
 RAW, STG, EXPORT = (
     f"{SF}.raw.customers",
@@ -42,6 +44,8 @@ def scanned(demo, demo_end):
     The demo's ``steward`` login joins the team that stewards the marts, so that one
     person can be both the steward here and the one refused elsewhere.
     """
+    for slug in BUILTIN_TAGS:  # seeded by a migration, but a transactional test flushes them
+        tag(slug)
     services.demo_users_create()
     store = get_store()
     store.ensure_schema()
@@ -161,3 +165,25 @@ def test_the_exposure_page_follows_a_scan_without_reloading(page, live_server):
     assert "The scan has finished." in page.inner_text("[data-scan-finished]")
     assert page.evaluate("window.notReloaded === true")
     assert page.locator("[data-scan-status] button:has-text('Scan now')").is_enabled()
+
+
+def test_highlight_exposure_lights_the_leak_and_dims_the_hashed_copy(
+    page, live_server, scanned, artifacts
+):
+    sign_in(page, live_server, "auditor")
+    page.goto(f"{live_server.url}/lineage/?dataset={STG}&depth=1&level=column")
+    page.wait_for_selector("#cy[data-state=ready]")
+
+    page.click("[data-lineage-highlight=exposure]")
+
+    lit = set(page.evaluate("window.lineageGraph.edges('.lit').map(e => e.id())"))
+    dimmed = set(page.evaluate("window.lineageGraph.edges('.dimmed').map(e => e.id())"))
+    assert f"{RAW}#email->{STG}#email" in lit and f"{STG}#email->{EXPORT}#email" in lit
+    hashed = [e for e in dimmed if e.startswith(f"{STG}#email->") and "dim_customers" in e]
+    assert hashed and not [e for e in lit if "dim_customers#email" in e]
+    assert "unresolved exposure finding" in page.inner_text("[data-highlight-note]")
+    page.screenshot(path=str(artifacts / "exposure-lineage-highlight.png"))
+
+    page.click("[data-lineage-highlight=exposure]")  # off again: nothing dimmed
+    assert page.evaluate("window.lineageGraph.elements('.dimmed').length") == 0
+    assert page.is_hidden("[data-highlight-note]")
