@@ -23,7 +23,7 @@ from graph.ingestion import catalog
 from graph.models import Column, Source
 from graph.sources.snowflake import SnowflakeSource
 
-# The demo emulator fixtures (demo, demo_end) live in tests/conftest.py.
+# The demo emulator fixtures live with the ingestion tests.
 from tests.conftest import EMULATOR_NOISE
 
 from .factories import MaskingPolicyFactory, admin_user, steward_user, tag
