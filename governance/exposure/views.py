@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from graph import selectors as graph_selectors
 from graph.keys import asset_label
 from graph.views.lineage import lineage_url
+from lineage_portal.access import acting_user
 
 from ..models import ExposureScan, Finding, RegulatoryTag, Risk
 from ..permissions import can_administer
@@ -162,7 +163,7 @@ def finding_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             done = services.finding_acknowledge(
-                actor=request.user,
+                actor=acting_user(request),
                 finding=finding,
                 reason=form.cleaned_data["reason"],
                 expires=form.cleaned_data["expires"],
@@ -185,7 +186,7 @@ def finding_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             done = services.finding_resolve(
-                actor=request.user, finding=finding, reason=form.cleaned_data["reason"]
+                actor=acting_user(request), finding=finding, reason=form.cleaned_data["reason"]
             )
         except ValidationError as exc:
             return _refused(request, finding, form, exc, resolve=form)
