@@ -79,8 +79,17 @@ def _overdue_sentence(finding: Finding, today: date) -> str:
 
 
 def reason_words(finding: Finding) -> str:
-    """Why the place the value lands does not protect it (the scan's reason, readable)."""
-    return finding.reason.replace("classified unclassified", "unclassified")
+    """Why the place the value lands does not protect it (the scan's reason, readable).
+
+    ``classified unclassified, below restricted; without gdpr, pii`` reads
+    ``unclassified, below restricted; without GDPR, PII``.
+    """
+    parts = []
+    for part in finding.reason.replace("classified unclassified", "unclassified").split("; "):
+        if part.startswith("without "):
+            part = "without " + ", ".join(tag_words(part.removeprefix("without ").split(", ")))
+        parts.append(part)
+    return "; ".join(parts)
 
 
 # --- what a hop does to the value --------------------------------------------------------

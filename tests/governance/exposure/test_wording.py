@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from governance.exposure.wording import finding_sentence, hop_masking, leak_phrase
+from governance.exposure.wording import finding_sentence, hop_masking, leak_phrase, reason_words
 from governance.models import Finding
 
 
@@ -109,3 +109,9 @@ def test_a_leak_is_copied_only_when_every_hop_copies():
 
     assert leak_phrase(copied) == "is copied unmasked to marts.export.email"
     assert leak_phrase(changed) == "reaches marts.export.email unmasked"
+
+
+def test_the_reason_names_levels_and_tags_as_the_pages_do():
+    lower = finding(reason="classified unclassified, below confidential; without gdpr, pii")
+
+    assert reason_words(lower) == "unclassified, below confidential; without GDPR, PII"
