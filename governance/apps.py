@@ -17,6 +17,22 @@ class GovernanceConfig(AppConfig):
 
         register_catalog(asset_governance_for_datasets)
 
+        # The dashboard's findings panel and the explorer's "Highlight exposure", through
+        # graph's hooks: graph draws them without knowing governance.
+        from graph.hooks import register_dashboard_panel, register_lineage_highlight
+
+        from .exposure.overview import dashboard_context, exposure_highlight
+
+        register_dashboard_panel(
+            key="exposure",
+            template="governance/exposure/_dashboard.html",
+            context=dashboard_context,
+            order=10,
+        )
+        register_lineage_highlight(
+            key="exposure", label="Highlight exposure", edges=exposure_highlight
+        )
+
         # Findings follow lineage and governance: a finished run or a change asks for a scan.
         from django.db.models.signals import post_save
 

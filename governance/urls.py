@@ -1,11 +1,12 @@
 """Governance pages. Names are global (no namespace): ``base.html`` shows "Reviews" in the
 top bar once a route named ``reviews`` exists."""
 
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
 urlpatterns = [
+    path("exposure/", include("governance.exposure.urls")),
     path("reviews/", views.review_queue, name="reviews"),
     path("reviews/<int:pk>/attest/", views.review_attest, name="governance_review_attest"),
     path("governance/catalog/", views.catalog, name="governance_catalog"),

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import django_filters
+from django.db.models import QuerySet
 
 from ..models import Finding, Risk
 from .selectors import finding_list
@@ -23,7 +26,9 @@ class FindingFilterSet(django_filters.FilterSet):
         model = Finding
         fields: list[str] = []
 
-    def __init__(self, data=None, queryset=None, **kwargs):
+    def __init__(
+        self, data: Any = None, queryset: QuerySet[Finding] | None = None, **kwargs: Any
+    ) -> None:
         queryset = Finding.objects.all() if queryset is None else queryset
         super().__init__(data, queryset=queryset, **kwargs)
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
-from ..models import ExposureScan, Finding, Risk
+from graph.keys import column_key
+
+from ..models import ExposureScan, Finding, Risk, classification_rank
 
 RISK_ORDER = Case(
     *(When(risk_level=level, then=Value(rank)) for rank, level in enumerate(Risk.values)),
@@ -117,3 +120,144 @@ def open_trend(*, days: int = 90) -> list[tuple[date, dict[str, int]]]:
 
 def last_scan() -> ExposureScan | None:
     return ExposureScan.objects.exclude(status=ExposureScan.Status.QUEUED).first()
+
+
+def scan_latest() -> ExposureScan | None:
+    """The most recent scan asked for, whether it waits, runs or has finished."""
+    return ExposureScan.objects.first()
+
+
+# --- groups: dozens of findings kept readable ---------------------------------------------
+
+
+@dataclass
+class FindingGroup:
+    """Findings of one kind and risk from one source dataset into one exposed dataset.
+
+    ``raw.orders`` reaching ``analytics.fct_orders`` in six columns is one group of six.
+    """
+
+    risk_level: str
+    kind: str
+    source_dataset: str
+    target_dataset: str
+    pks: list[int] = field(default_factory=list)
+    open: int = 0
+    source_rank: int = 0
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def size(self) -> int:
+        return len(self.pks)
+
+    @property
+    def exposure(self) -> bool:
+        return self.kind in EXPOSURE_KINDS
+
+
+def finding_groups(rows: QuerySet[Finding]) -> list[FindingGroup]:
+    """``rows`` gathered into groups, gravest first.
+
+    Gravest: HIGH before MEDIUM before LOW; then groups with open findings before those
+    wholly acknowledged or resolved, exposures before governance gaps, the most
+    sensitive source first, the widest group first, and names for a stable order.
+    """
+    groups: dict[tuple[str, ...], FindingGroup] = {}
+    fields = ("pk", "risk_level", "kind", "state", "source", "source_dataset", "target")
+    for (
+        pk,
+        risk,
+        kind,
+        state,
+        source,
+        source_dataset,
+        target,
+        target_dataset,
+        level,
+    ) in rows.values_list(*fields, "target_dataset", "classification"):
+        key = (risk, kind, source_dataset or source, target_dataset or target)
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = FindingGroup(risk, kind, key[2], key[3])
+        group.pks.append(pk)
+        group.open += state == Finding.State.OPEN
+        group.source_rank = max(group.source_rank, classification_rank(level or None))
+    return sorted(groups.values(), key=_gravest)
+
+
+def _gravest(group: FindingGroup) -> tuple:
+    risk = Risk.values.index(group.risk_level) if group.risk_level in Risk.values else 9
+    return (
+        risk,
+        group.open == 0,
+        not group.exposure,
+        -group.source_rank,
+        -group.size,
+        group.source_dataset,
+        group.target_dataset,
+    )
+
+
+def finding_groups_load(groups: list[FindingGroup]) -> list[FindingGroup]:
+    """Fill each group's ``findings`` (in one query), in the order ``finding_list`` gives."""
+    wanted = [pk for group in groups for pk in group.pks]
+    rows = {f.pk: f for f in Finding.objects.filter(pk__in=wanted).order_by(STATE_ORDER, "id")}
+    for group in groups:
+        group.findings = sorted(
+            (rows[pk] for pk in group.pks if pk in rows),
+            key=lambda f: (f.state != Finding.State.OPEN, f.target),
+        )
+    return groups
+
+
+# --- what other pages show of findings ------------------------------------------------------
+
+UNRESOLVED = (Finding.State.OPEN, Finding.State.ACKNOWLEDGED)
+
+
+def unresolved_exposures() -> QuerySet[Finding]:
+    """Open and acknowledged findings of values that leave their protection."""
+    return finding_list().filter(kind__in=EXPOSURE_KINDS, state__in=UNRESOLVED)
+
+
+def hop_edge_ids(hop: dict) -> list[str]:
+    """The lineage explorer's ids of the edges a hop runs along: its table edge, its column edge."""
+    ids = [f"{hop['from']}->{hop['to']}"]
+    if hop.get("level") == "column" and hop.get("from_column") and hop.get("to_column"):
+        upstream = column_key(hop["from"], hop["from_column"])
+        ids.append(f"{upstream}->{column_key(hop['to'], hop['to_column'])}")
+    return ids
+
+
+def exposure_edges(*, dataset_keys: Sequence[str]) -> tuple[set[str], int]:
+    """Edges along the paths of unresolved exposures that pass through any of these datasets.
+
+    Returns the edge ids and how many findings they belong to. Paths are stored as JSON,
+    which not every database can search, so they are read in chunks and matched here.
+    """
+    wanted = set(dataset_keys)
+    edges: set[str] = set()
+    findings = 0
+    for paths in unresolved_exposures().values_list("paths", flat=True).iterator(chunk_size=500):
+        through = [p for p in paths if wanted.intersection(p.get("datasets", ()))]
+        findings += bool(through)
+        for path in through:
+            for hop in path.get("hops", ()):
+                edges.update(hop_edge_ids(hop))
+    return edges, findings
+
+
+def leaks_from(*, dataset_key: str) -> dict[str, list[Finding]]:
+    """Column key → unresolved exposures whose source is that column of the dataset."""
+    found: dict[str, list[Finding]] = {}
+    for finding in unresolved_exposures().filter(source_dataset=dataset_key):
+        found.setdefault(finding.source, []).append(finding)
+    return found
+
+
+def leaks_into(*, dataset_key: str) -> dict[str, list[Finding]]:
+    """Column key → unresolved exposures whose exposed asset is that column of the dataset."""
+    found: dict[str, list[Finding]] = {}
+    for finding in unresolved_exposures().filter(target_dataset=dataset_key):
+        found.setdefault(finding.target, []).append(finding)
+    return found

@@ -24,6 +24,7 @@ from graph.models import Column, Dataset
 from lineage_portal.access import acting_user
 
 from .. import selectors, services
+from ..exposure.panel import ColumnExposure, dataset_exposure
 from ..forms import AssetForm
 from ..models import AssetGovernance, TagSuggestion
 from ..permissions import can_administer, can_edit_asset, edit_refusal
@@ -44,6 +45,7 @@ class AssetRow:
     form: AssetForm | None = None
     is_open: bool = False
     suggestions: list[TagSuggestion] = field(default_factory=list)
+    exposure: ColumnExposure = field(default_factory=ColumnExposure)  # where its value leaves
 
     @property
     def tags(self) -> list:
@@ -116,6 +118,9 @@ def panel_context(
     # column nobody governed yet answers to the table's steward without a query of its own.
     table = own.dataset if own is not None else dataset
     columns = [row(by_column.get(column.pk), column) for column in _columns(table)]
+    exposure = dataset_exposure(dataset_key=dataset.key)
+    for column_row in columns:
+        column_row.exposure = exposure.of(column_row.column.key)
     events = selectors.audit_event_list(object_key=dataset.key, with_columns=True)
     own_row = row(own, None)
     return {
@@ -135,6 +140,7 @@ def panel_context(
         + "?"
         + urlencode({"object_key": dataset.key, "with_columns": "true"}),
         "suggestion_count": len(pending),
+        "exposure": exposure,
         "back": back,
     }
 

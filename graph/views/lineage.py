@@ -11,7 +11,7 @@ from django.template.loader import get_template
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from .. import presenters, selectors
+from .. import hooks, presenters, selectors
 from ..models import Dataset
 from ..store.base import StoreError
 
@@ -66,8 +66,12 @@ class LineageQueryForm(forms.Form):
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """Dashboard: how much lineage the portal holds, or how to connect a first warehouse."""
-    return render(request, "graph/home.html", {"dashboard": selectors.dashboard_get()})
+    """Dashboard: how much lineage the portal holds, or how to connect a first warehouse.
+
+    Other apps add panels (open findings, classification coverage) through ``graph.hooks``.
+    """
+    context = {"dashboard": selectors.dashboard_get(), "panels": hooks.dashboard_panels(request)}
+    return render(request, "graph/home.html", context)
 
 
 def catalog_search(request: HttpRequest) -> HttpResponse:
@@ -180,6 +184,8 @@ def lineage_detail(request: HttpRequest) -> HttpResponse:
         level=query["level"],
         as_of=query["as_of"].isoformat() if query["as_of"] else "",
     )
+    drawn = [node.key for node in lineage.subgraph.nodes if node.label == "Dataset"]
+    context["highlights"] = hooks.lineage_highlights(drawn)
     return render(request, "graph/lineage.html", context)
 
 

@@ -395,6 +395,8 @@
       },
       { selector: "edge.hover", style: { width: 4, "z-index": 10 } },
       { selector: "edge:selected", style: { width: 3.5, "overlay-opacity": 0 } },
+      { selector: ".dimmed", style: { opacity: 0.15 } },
+      { selector: "edge.lit", style: { width: 3.5, "z-index": 20, opacity: 1 } },
     ];
   }
 
@@ -813,6 +815,31 @@
       reload();
     });
   }
+
+  // --- highlight: light given edges (and the nodes they join), dim the rest ------------------
+
+  function highlight(edgeIds) {
+    var lit = cy.collection();
+    (edgeIds || []).forEach(function (id) {
+      var edge = cy.getElementById(id);
+      if (edge.nonempty() && edge.isEdge()) lit.merge(edge).merge(edge.connectedNodes());
+    });
+    cy.batch(function () {
+      cy.elements().removeClass("lit dimmed");
+      // A dataset box holding lit columns stays readable: it says where they live.
+      var keep = lit.union(lit.parents());
+      cy.elements().difference(keep).addClass("dimmed");
+      lit.edges().addClass("lit");
+    });
+    return lit.edges().length;
+  }
+
+  function clearHighlight() {
+    cy.elements().removeClass("lit dimmed");
+  }
+
+  // Other scripts of the page (the exposure highlight) light edges through this.
+  window.lineageExplorer = { highlight: highlight, clearHighlight: clearHighlight };
 
   reset(initial.elements);
   showBanner(truncationNote(initial.truncated), "warning");

@@ -32,6 +32,7 @@ PAGES = [
     "/governance/audit/",
     "/governance/csv/",
     "/reviews/",
+    "/exposure/",
     "/ingestion/",
     "/admin/",
     "/admin/governance/assetgovernance/",
@@ -116,4 +117,53 @@ def test_the_lineage_graph_draws_under_the_policy(admin_page, live_server):
     page, dataset = admin_page
     page.goto(f"{live_server.url}/lineage/?dataset={dataset.key}")
     wait_drawn(page)
+    assert _violations(page) == []
+
+
+def test_a_finding_draws_its_path_under_the_policy(admin_page, live_server):
+    from datetime import UTC, datetime
+
+    from governance.models import Finding
+
+    page, dataset = admin_page
+    when = datetime(2026, 6, 1, tzinfo=UTC).isoformat()
+    hop = {
+        "from": dataset.key,
+        "to": "snowflake://prod_db.marts.export",
+        "from_column": "email",
+        "to_column": "email",
+        "transform": "identity",
+        "type": "DIRECT",
+        "subtype": "IDENTITY",
+        "masking": False,
+        "transformation_type": "CTAS",
+        "job": "export",
+        "query_id": "q1",
+        "execution_status": "SUCCESS",
+        "first_seen": when,
+        "last_seen": when,
+        "level": "column",
+    }
+    finding = Finding.objects.create(
+        identity="unmasked_pii_path|csp",
+        kind="unmasked_pii_path",
+        risk_level="HIGH",
+        source=f"{dataset.key}#email",
+        source_dataset=dataset.key,
+        source_column="email",
+        target="snowflake://prod_db.marts.export#email",
+        target_dataset="snowflake://prod_db.marts.export",
+        target_column="email",
+        masking="unmasked",
+        hops=1,
+        paths=[{"datasets": [hop["from"], hop["to"]], "readable": True, "hops": [hop]}],
+        first_detected=when,
+        last_detected=when,
+    )
+
+    page.goto(f"{live_server.url}/exposure/findings/{finding.pk}/")
+    deadline = time.monotonic() + 15
+    while page.evaluate("document.getElementById('finding-graph').dataset.state") != "ready":
+        assert time.monotonic() < deadline, "the finding's path was not drawn"
+        time.sleep(0.1)
     assert _violations(page) == []

@@ -26,6 +26,7 @@ from governance import services
 from governance.models import (
     AssetGovernance,
     CsvImport,
+    ExposureScan,
     Finding,
     MaskingPolicy,
     RegulatoryTag,
@@ -308,6 +309,35 @@ RULES: dict[str, Rule] = {
         read=EXPORTERS, write=PAGE_405, url=lambda d: "/exposure/report.csv"
     ),
     "alerts/": Rule(read=cells(302, 403, 403, 403, 200), write=PAGE_405, url=lambda d: "/alerts/"),
+    # --- exposure pages: reads for everyone, decisions for the exposed asset's steward ----
+    "exposure/": Rule(read=PAGE, write=PAGE_405, url=lambda d: "/exposure/"),
+    "exposure/findings/<int:pk>/": Rule(
+        read=PAGE, write=PAGE_405, url=lambda d: f"/exposure/findings/{d.finding.pk}/"
+    ),
+    "exposure/findings/<int:pk>/acknowledge/": Rule(
+        read=PAGE_405,
+        write=ASSET_PAGE,
+        url=lambda d: f"/exposure/findings/{d.finding.pk}/acknowledge/",
+        payload=lambda d: {"reason": "matrix: accepted until the mart is reclassified"},
+        took_effect=lambda d: Finding.objects.get(pk=d.finding.pk).state == "acknowledged",
+        applies_to=frozenset(EDITORS),
+    ),
+    "exposure/findings/<int:pk>/resolve/": Rule(
+        read=PAGE_405,
+        write=ASSET_PAGE,
+        url=lambda d: f"/exposure/findings/{d.finding.pk}/resolve/",
+        payload=lambda d: {"reason": "matrix: the export job was dropped"},
+        took_effect=lambda d: Finding.objects.get(pk=d.finding.pk).state == "resolved",
+        applies_to=frozenset(EDITORS),
+    ),
+    "exposure/scan/": Rule(  # "Scan now": compliance admins only
+        read=PAGE_405,
+        write=cells(302, 403, 403, 403, 302),
+        url=lambda d: "/exposure/scan/",
+        took_effect=lambda d: ExposureScan.objects.exists(),
+        applies_to=frozenset({"admin"}),
+    ),
+    "exposure/scan/status": Rule(read=PAGE, write=PAGE_405, url=lambda d: "/exposure/scan/status"),
     # --- governance API -----------------------------------------------------------------
     "api/v1/governance/datasets/": _api(url=lambda d: "/api/v1/governance/datasets/"),
     "api/v1/governance/datasets/<int:pk>/": _api(
