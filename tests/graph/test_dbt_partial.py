@@ -63,8 +63,29 @@ def test_without_a_catalog_the_documented_columns_are_only_a_hint(
     assert (f"{DUCK}.staging.stg_customers#email", f"{CONTACTS}#email") in edges_without
     assert run.parse_failures == with_catalog.parse_failures == 0
     # customer_orders joins stg_customers, of which schema.yml documents only the e-mail.
-    assert run.statements_partial >= 1, "a model read with a partial schema counts as partial"
     assert with_catalog.statements_partial == 0
+
+
+def test_a_model_understood_only_in_part_counts_as_partial(
+    artifacts_dir, dbt_source, embedded_store
+):
+    manifest = json.loads((artifacts_dir / "manifest.json").read_text())
+    # An unqualified column across a join of two tables whose columns nobody documented
+    # (stg_customers documents only its e-mail): nobody can tell whose it is.
+    manifest["nodes"]["model.shop.customer_orders"]["compiled_code"] = (
+        'select note from "shop"."staging"."stg_orders" o '
+        'join "shop"."staging"."stg_orders" p on o.order_id = p.order_id '
+        'join "shop"."staging"."stg_customers" c on c.customer_id = o.customer_id'
+    )
+    (artifacts_dir / "manifest.json").write_text(json.dumps(manifest))
+
+    run = ingest(dbt_source, without_catalog(artifacts_dir), embedded_store, catalog=False)
+
+    assert run.status == IngestionRun.Status.SUCCEEDED, run.error
+    assert run.statements_partial == 1
+    orders = f"{DUCK}.marts.customer_orders"
+    upstreams = {e.upstream for e in embedded_store.edges_of(orders) if e.downstream == orders}
+    assert {f"{DUCK}.staging.stg_customers", f"{DUCK}.staging.stg_orders"} <= upstreams
     # What schema.yml alone names is marked so: no position, no graph node.
     phone = Column.objects.get(key=f"{DUCK}.raw.customers#phone")
     assert (phone.documented_only, phone.description) == (False, "Personal phone number (PII).")

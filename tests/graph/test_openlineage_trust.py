@@ -216,7 +216,7 @@ def test_an_unreachable_neo4j_answers_503_with_retry_after(client, token, settin
     settings.NEO4J_URI = "bolt://127.0.0.1:9"  # nothing listens on the discard port
     settings.LINEAGE_CONFIG = {
         **settings.LINEAGE_CONFIG,
-        "graph": {**settings.LINEAGE_CONFIG["graph"], "backend": "neo4j"},
+        "graph": {**settings.LINEAGE_CONFIG["graph"], "type": "neo4j"},
     }
     graph_store.reset_store()
     try:

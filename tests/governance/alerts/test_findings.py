@@ -43,7 +43,7 @@ def test_a_new_finding_is_one_alert_with_its_path(
     blocks = str(payload["blocks"])
     assert "`raw.customers.email` → `marts.export.email`" in blocks
     assert "raw.customers → marts.export" in blocks and "1 hop: copied unmasked" in blocks
-    assert f"/api/v1/exposure/findings/{finding.pk}" in blocks
+    assert f"http://127.0.0.1:8000/exposure/findings/{finding.pk}/" in blocks  # the page
     alert = Alert.objects.get()
     assert alert.idempotency_key == f"finding:{finding.pk}:opened" and alert.status == "sent"
 
