@@ -8,7 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Case, F, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from graph.models import Column, Dataset
@@ -42,13 +42,26 @@ def asset_governance_for_datasets(keys: Sequence[str]) -> dict[str, dict[str, An
 
     Takes dataset and column keys alike. Unclassified assets have no ``classification``
     field (the pages draw them as unclassified); keys without governance are absent.
+    ``sensitive`` says whether the asset itself is regulated (``asset_is_sensitive``); the
+    lineage graph follows the values of sensitive columns downstream on its own.
     Registered as a catalog decorator of ``graph.elements`` in ``GovernanceConfig.ready``.
     """
     keys = list(keys)
     rows = _with_related(
         AssetGovernance.objects.filter(Q(dataset__key__in=keys) | Q(column__key__in=keys))
     )
-    return {asset.key: asset_fields(asset) for asset in rows}
+    return {
+        asset.key: {**asset_fields(asset), "sensitive": asset_is_sensitive(asset)}
+        for asset in rows
+    }
+
+
+def asset_is_sensitive(asset: AssetGovernance) -> bool:
+    """Regulated data: classified confidential or restricted, or carrying a regulatory tag."""
+    strong = classification_rank(asset.classification) >= classification_rank(
+        Classification.CONFIDENTIAL
+    )
+    return strong or bool(asset.tags.all())
 
 
 def asset_fields(asset: AssetGovernance) -> dict[str, Any]:
@@ -194,7 +207,17 @@ def regulatory_tag_list() -> QuerySet[RegulatoryTag]:
 
 
 # How catalog searches may be sorted (datasets and columns alike); the default is by key.
-CATALOG_SORTS = ("name", "-name", "classification", "-classification", "steward", "review")
+CATALOG_SORTS = (
+    "name",
+    "-name",
+    "classification",
+    "-classification",
+    "steward",
+    "review",
+    "schema",
+    "columns",
+    "last_seen",
+)
 
 
 def catalog_search(
@@ -204,21 +227,25 @@ def catalog_search(
     steward: Steward | int | str | None = None,
     classification: str | None = None,
     platform: str | None = None,
+    schema: str | None = None,
     review_state: str | None = None,
     sort: str | None = None,
 ) -> QuerySet[Dataset]:
-    """Catalog datasets filtered by name/key text and by their governance.
+    """The catalog: datasets filtered by name/key text, place and governance.
 
+    This is the one catalog query, for the Catalog page, its CSV and the API.
     ``classification`` may be ``unclassified``; ``review_state`` is one of overdue,
     due_soon, scheduled, unscheduled; ``steward`` an instance, pk or name; ``sort`` one of
     ``CATALOG_SORTS``. The rows come with ``governance`` (and its steward, policy and
-    tags) loaded. On Postgres the text match is served by the trigram indexes of
-    migration 0004.
+    tags) loaded, and ``column_count``. On Postgres the text match is served by the
+    trigram indexes of migration 0004.
     """
     _search_check(classification, review_state, sort)
-    datasets = Dataset.objects.all()
+    datasets = Dataset.objects.annotate(column_count=Count("columns"))
     if platform:
         datasets = datasets.filter(platform__iexact=platform)
+    if schema:
+        datasets = datasets.filter(schema__iexact=schema)
     datasets = _governed_filter(datasets, query, tag, steward, classification, review_state)
     # No DISTINCT needed: every join is to-one, and the tag join matches one slug.
     return (
@@ -237,6 +264,7 @@ def column_catalog_search(
     platform: str | None = None,
     review_state: str | None = None,
     dataset: Dataset | int | None = None,
+    schema: str | None = None,
     sort: str | None = None,
 ) -> QuerySet[Column]:
     """Catalog columns filtered like ``catalog_search`` (by the column's own governance).
@@ -252,6 +280,10 @@ def column_catalog_search(
         columns = columns.filter(dataset__platform__iexact=platform)
     if dataset is not None:
         columns = columns.filter(dataset=dataset)
+    if schema:
+        columns = columns.filter(dataset__schema__iexact=schema)
+    if sort == "columns":
+        sort = None  # a column has no columns: keep the default order
     text = query.strip()
     if text and not any(mark in text for mark in ".#/:"):
         # A plain word means a column name ("email"), not every column of email_events.
@@ -301,6 +333,9 @@ def _catalog_order(sort: str | None) -> list[Any]:
         "-classification": [rank.asc(), "key"],
         "steward": [F("governance__steward__name").asc(nulls_last=True), "key"],
         "review": [due.asc(nulls_last=True), "key"],
+        "schema": ["schema", "name", "key"],
+        "columns": ["-column_count", "name", "key"],
+        "last_seen": [F("last_seen").desc(nulls_last=True), "name", "key"],
     }[sort or None]
 
 

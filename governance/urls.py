@@ -2,13 +2,20 @@
 top bar once a route named ``reviews`` exists."""
 
 from django.urls import path
+from django.views.generic import RedirectView
 
 from . import views
 
 urlpatterns = [
     path("reviews/", views.review_queue, name="reviews"),
     path("reviews/<int:pk>/attest/", views.review_attest, name="governance_review_attest"),
-    path("governance/catalog/", views.catalog, name="governance_catalog"),
+    # The one catalog: every dataset or column with its governance (the top bar's "Catalog").
+    path("datasets/", views.catalog, name="dataset_list"),
+    path(
+        "governance/catalog/",
+        RedirectView.as_view(pattern_name="dataset_list", query_string=True),
+        name="governance_catalog",
+    ),
     path("governance/catalog/bulk/", views.catalog_bulk, name="governance_bulk"),
     path("governance/datasets/<int:pk>/", views.dataset_governance, name="governance_dataset"),
     path(

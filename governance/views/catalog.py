@@ -65,6 +65,7 @@ def catalog(request: HttpRequest) -> HttpResponse:
         asset = _governance(item)
         rows.append(CatalogRow(item, asset, due(asset.next_review_due if asset else None)))
     sort = request.GET.get("sort", "")
+    facets = graph_selectors.dataset_facets()
     context = {
         "show": show,
         "filterset": filterset,
@@ -75,7 +76,8 @@ def catalog(request: HttpRequest) -> HttpResponse:
         "sort": sort,
         "sorts": SORT_CHOICES,
         "sort_links": _sort_links(request, sort),
-        "platforms": graph_selectors.dataset_facets()["platforms"],
+        "platforms": facets["platforms"],
+        "schemas": facets["schemas"],
         "can_classify": can_classify(request.user),
         "bulk": BulkForm(),
         "querystring": querystring(request),
@@ -102,7 +104,7 @@ def _sort_links(request: HttpRequest, current: str) -> dict[str, dict[str, str]]
 def catalog_bulk(request: HttpRequest) -> HttpResponse:
     """Apply a classification, tags and/or a steward to the selected rows (``bulk_assign``)."""
     form = BulkForm(request.POST)
-    back = reverse("governance_catalog")
+    back = reverse("dataset_list")
     if not form.is_valid():
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
         return redirect_back(request, back)

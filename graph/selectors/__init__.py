@@ -4,18 +4,17 @@ Views validate input and call one of these; nothing here knows about HTTP.
 """
 
 from .catalog import (
-    DATASET_SORTS,
     SEARCH_LIMIT,
     Dashboard,
     SearchHit,
     catalog_is_empty,
-    catalog_search,
+    name_normalize,
+    name_search,
     dashboard_get,
     dataset_columns,
     dataset_facets,
     dataset_get,
     dataset_get_by_key,
-    dataset_list,
     dataset_neighbour_counts,
 )
 from .ingestion import (
@@ -36,9 +35,13 @@ from .ingestion import (
 )
 from .lineage import (
     LINEAGE_MAX_DEPTH,
+    LINEAGE_NODE_LIMIT,
+    AmbiguousColumn,
     Lineage,
     LineageNotFound,
     catalog_node_fields,
+    column_key_resolve,
+    column_lineage_get,
     dataset_suggestions,
     end_of_day,
     lineage_get,
@@ -46,8 +49,9 @@ from .lineage import (
 
 __all__ = [
     "BACKFILL_STATE_LABELS",
-    "DATASET_SORTS",
     "LINEAGE_MAX_DEPTH",
+    "LINEAGE_NODE_LIMIT",
+    "AmbiguousColumn",
     "MAX_LISTED_WINDOWS",
     "RECENT_BACKFILLS",
     "SEARCH_LIMIT",
@@ -64,13 +68,15 @@ __all__ = [
     "backfill_windows",
     "catalog_is_empty",
     "catalog_node_fields",
-    "catalog_search",
+    "column_key_resolve",
+    "column_lineage_get",
+    "name_normalize",
+    "name_search",
     "dashboard_get",
     "dataset_columns",
     "dataset_facets",
     "dataset_get",
     "dataset_get_by_key",
-    "dataset_list",
     "dataset_neighbour_counts",
     "dataset_suggestions",
     "duration_text",

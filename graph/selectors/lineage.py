@@ -19,6 +19,9 @@ from graph.store.base import MAX_DEPTH, Direction, Level, Node, Subgraph
 
 # The config's graph.max_depth bounds what pages and the API draw: deeper is unreadable.
 LINEAGE_MAX_DEPTH = min(settings.LINEAGE_CONFIG["graph"]["max_depth"], MAX_DEPTH)
+# Datasets drawn at most around a centre: the page stays interactive up to this many
+# (docs/benchmarks.md measures it); beyond it the page says how many were left out.
+LINEAGE_NODE_LIMIT = 1000
 
 
 class LineageNotFound(LookupError):
@@ -32,6 +35,8 @@ class Lineage:
     center: str
     elements: list[dict[str, Any]]
     truncated: bool
+    left_out: int = 0  # datasets within reach that were not drawn (when truncated)
+    focus: str = ""  # the column the page was opened on, if any
 
 
 # --- lineage -----------------------------------------------------------------
@@ -43,10 +48,10 @@ def catalog_node_fields(keys: Sequence[str]) -> dict[str, dict[str, Any]]:
     for pk, key, schema in Dataset.objects.filter(key__in=keys).values_list("pk", "key", "schema"):
         fields[key] = {"url": reverse("dataset_detail", kwargs={"pk": pk}), "schema": schema}
     column_keys = [key for key in keys if "#" in key]
-    for key, data_type in Column.objects.filter(key__in=column_keys).values_list(
-        "key", "data_type"
+    for key, data_type, ordinal in Column.objects.filter(key__in=column_keys).values_list(
+        "key", "data_type", "ordinal"
     ):
-        fields[key] = {"data_type": data_type}
+        fields[key] = {"data_type": data_type, "ordinal": ordinal}
     return fields
 
 
@@ -57,33 +62,99 @@ def lineage_get(
     direction: Direction = "both",
     level: Level = "dataset",
     as_of: date | None = None,
-    limit: int = 500,
+    limit: int = LINEAGE_NODE_LIMIT,
 ) -> Lineage:
     """The neighbourhood of a dataset as cytoscape elements, decorated by every catalog.
 
-    Raises ``LineageNotFound`` when neither the graph nor the catalog knows ``key``, and
-    ``StoreError`` when the graph store cannot answer.
+    At table level the column edges are read too, so that a table edge can say whether it
+    carries a sensitive value unmasked. Raises ``LineageNotFound`` when neither the graph
+    nor the catalog knows ``key``, and ``StoreError`` when the graph store cannot answer.
     """
     key = key.strip().lower()
     store = get_store()
     node = store.get_dataset(key)
+    column_edges: list = []
+    left_out = 0
     if node is None:
         subgraph = _catalog_only_subgraph(key)
     else:
-        subgraph = store.neighbourhood(
-            node.key,
-            depth=depth,
-            direction=direction,
-            level=level,
-            as_of=end_of_day(as_of),
-            limit=limit,
-        )
+        around = {"depth": depth, "direction": direction, "as_of": end_of_day(as_of)}
+        subgraph = store.neighbourhood(node.key, level=level, limit=limit, **around)
+        if level == "dataset":
+            detailed = store.neighbourhood(node.key, level="column", limit=limit, **around)
+            column_edges = [edge for edge in detailed.edges if edge.level == "column"]
+        if subgraph.truncated:
+            left_out = _reach_count(store, node.key, depth, direction, end_of_day(as_of)) - limit
     catalog = chain_catalogs(catalog_node_fields, registered_catalog())
     return Lineage(
         center=subgraph.center,
-        elements=subgraph_to_elements(subgraph, catalog=catalog),
+        elements=subgraph_to_elements(subgraph, catalog=catalog, column_edges=column_edges),
         truncated=subgraph.truncated,
+        left_out=max(left_out, 0),
     )
+
+
+def _reach_count(store, key: str, depth: int, direction: str, as_of: datetime | None) -> int:
+    """How many datasets lie within ``depth`` hops: what a truncated drawing left out of."""
+    reached: set[str] = set()
+    if direction in ("both", "upstream"):
+        reached |= {r.key for r in store.upstream(key, depth=depth, as_of=as_of)}
+    if direction in ("both", "downstream"):
+        reached |= {r.key for r in store.downstream(key, depth=depth, as_of=as_of)}
+    return sum(1 for k in reached if "#" not in k)
+
+
+def column_lineage_get(*, column: str, dataset: str = "", **query: Any) -> Lineage:
+    """The column-level neighbourhood of a column's dataset, focused on that column.
+
+    ``column`` is a column key (``…#email``), a name qualified as people paste it
+    (``PROD_DB.RAW.CUSTOMERS.EMAIL``), or a bare name with ``dataset`` the dataset's key.
+    Raises ``LineageNotFound`` when no such column is known, and ``AmbiguousColumn``
+    (with the candidates) when a bare name matches several.
+    """
+    key = column_key_resolve(column=column, dataset=dataset)
+    lineage = lineage_get(key=key.partition("#")[0], **{**query, "level": "column"})
+    return Lineage(
+        center=lineage.center,
+        elements=lineage.elements,
+        truncated=lineage.truncated,
+        left_out=lineage.left_out,
+        focus=key,
+    )
+
+
+class AmbiguousColumn(LookupError):
+    """A bare column name that several datasets have; ``candidates`` are their columns."""
+
+    def __init__(self, name: str, candidates: list[Column]):
+        super().__init__(name)
+        self.candidates = candidates
+
+
+def column_key_resolve(*, column: str, dataset: str = "") -> str:
+    """The column key that ``column`` (a key, a pasted name or a bare name) means."""
+    text = column.strip().strip("\"'`").lower()
+    if "#" in text:
+        return text
+    if dataset:
+        return f"{dataset.strip().lower()}#{text}"
+    if "." in text:
+        from .catalog import name_search
+
+        hits = [hit for hit in name_search(query=text) if hit.kind == "column" and hit.exact]
+        if len(hits) == 1:
+            return hits[0].key
+        if not hits:
+            raise LineageNotFound(column)
+        raise AmbiguousColumn(column, [hit.column for hit in hits])
+    candidates = list(
+        Column.objects.select_related("dataset").filter(name__iexact=text).order_by("key")[:50]
+    )
+    if not candidates:
+        raise LineageNotFound(column)
+    if len(candidates) > 1:
+        raise AmbiguousColumn(column, candidates)
+    return candidates[0].key
 
 
 def _catalog_only_subgraph(key: str) -> Subgraph:
