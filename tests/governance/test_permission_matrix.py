@@ -130,7 +130,7 @@ RULES: dict[str, Rule] = {
     # --- lineage (graph): reads for everyone signed in --------------------------------
     "": Rule(read=PAGE, write=NOT_JUDGED_PAGE, url=lambda d: "/"),
     "search": Rule(read=PAGE, write=NOT_JUDGED_PAGE, url=lambda d: "/search?q=zzz"),
-    "datasets/": Rule(read=PAGE, write=NOT_JUDGED_PAGE, url=lambda d: "/datasets/"),
+    "datasets/": Rule(read=PAGE, write=PAGE_405, url=lambda d: "/datasets/"),
     "datasets/<int:pk>/": Rule(
         read=PAGE, write=NOT_JUDGED_PAGE, url=lambda d: f"/datasets/{d.dataset.pk}/"
     ),
@@ -184,7 +184,12 @@ RULES: dict[str, Rule] = {
         took_effect=lambda d: Review.objects.filter(asset=d.asset).exists(),
         applies_to=frozenset(EDITORS),
     ),
-    "governance/catalog/": Rule(read=PAGE, write=PAGE_405, url=lambda d: "/governance/catalog/"),
+    # The catalog moved to /datasets/; its former address redirects there (login first).
+    "governance/catalog/": Rule(
+        read=cells(302, 302, 302, 302, 302),
+        write=cells(302, 302, 302, 302, 302),
+        url=lambda d: "/governance/catalog/",
+    ),
     "governance/catalog/bulk/": Rule(  # another steward is told which rows were refused
         read=PAGE_405,
         write=cells(302, 302, 302, 403, 302),

@@ -11,7 +11,7 @@ from governance.models import AssetGovernance, AuditEvent
 from .factories import AssetGovernanceFactory, ColumnFactory, DatasetFactory
 
 pytestmark = pytest.mark.django_db
-CATALOG = "/governance/catalog/"
+CATALOG = "/datasets/"  # the one catalog; /governance/catalog/ redirects here
 
 
 @pytest.fixture

@@ -260,12 +260,15 @@ function start() {
 
   // --- events ---------------------------------------------------------------------------------
 
-  const handled = new WeakSet(); // a tap bubbles from a row to its card: act on it once
+  // A tap bubbles from a row to its card: act on it once (per kind: a dbltap shares its
+  // browser event with the second tap).
+  const handled = { tap: new WeakSet(), dbltap: new WeakSet() };
   function firstTime(event) {
     const original = event.originalEvent;
-    if (!original) return true;
-    if (handled.has(original)) return false;
-    handled.add(original);
+    const seen = handled[event.type];
+    if (!original || !seen) return true;
+    if (seen.has(original)) return false;
+    seen.add(original);
     return true;
   }
 
