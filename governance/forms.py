@@ -252,12 +252,19 @@ class BulkForm(forms.Form):
             "invalid_choice": "Unknown or inactive steward: pick an active one from the list."
         },
     )
+    masking_policy = forms.ModelChoiceField(
+        required=False,
+        queryset=selectors.masking_policy_list(),
+        empty_label="Keep masking",
+        error_messages={"invalid_choice": "Unknown masking policy: pick one from the list."},
+    )
     reason = forms.CharField(required=False, max_length=500)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["steward"].queryset = selectors.steward_list(active=True)
         self.fields["add_tags"].queryset = selectors.regulatory_tag_list()
+        self.fields["masking_policy"].queryset = selectors.masking_policy_list()
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -265,8 +272,11 @@ class BulkForm(forms.Form):
             return data
         if not data.get("datasets") and not data.get("columns"):
             raise ValidationError("Select at least one dataset or column first.")
-        if not data.get("level") and not data.get("add_tags") and not data.get("steward"):
-            raise ValidationError("Choose a classification, tags to add or a steward to apply.")
+        if not any(data.get(name) for name in ("level", "add_tags", "steward", "masking_policy")):
+            raise ValidationError(
+                "Choose a classification, tags to add or a steward to apply. "
+                "(Or a masking policy.)"
+            )
         return data
 
     def assets(self) -> list[Dataset | Column]:

@@ -95,6 +95,22 @@ def dataset_governance_list(*, dataset: Dataset) -> list[AssetGovernance]:
     return sorted(rows, key=lambda a: (a.is_column, a.column.ordinal if a.is_column else 0))
 
 
+def bulk_lowering(*, assets: Sequence[Dataset | Column], level: str | None) -> list[tuple[str, str]]:
+    """(key, current level) of the assets that ``level`` would classify lower than now."""
+    if not level:
+        return []
+    new_rank = classification_rank(level)
+    lowered = []
+    for item in assets:
+        try:
+            current = item.governance.classification
+        except AssetGovernance.DoesNotExist:
+            continue
+        if current and classification_rank(current) > new_rank:
+            lowered.append((item.key, current))
+    return lowered
+
+
 def review_due_list(
     *, user: Any, within_days: int = DUE_SOON_DAYS, everyone: bool = False
 ) -> QuerySet[AssetGovernance]:
