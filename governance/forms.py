@@ -31,6 +31,15 @@ def _steward_choices(current: Steward | None = None):
     return stewards
 
 
+# A date field that shows and takes ISO dates whatever the browser's locale.
+ISO_DATE_ATTRS = {
+    "placeholder": "YYYY-MM-DD",
+    "pattern": r"\d{4}-\d{2}-\d{2}",
+    "inputmode": "numeric",
+    "size": "11",
+    "title": "A date written YYYY-MM-DD, e.g. 2026-12-31",
+}
+
 class AssetForm(forms.Form):
     """One asset's governance as the dataset panel edits it.
 
@@ -75,7 +84,10 @@ class AssetForm(forms.Form):
     next_review_due = forms.DateField(
         required=False,
         show_hidden_initial=True,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        # A text field, not type=date: browsers show type=date in the reader's locale
+        # (12/31/2026 or 31.12.2026); the portal writes every date as YYYY-MM-DD.
+        widget=forms.DateInput(format="%Y-%m-%d", attrs=ISO_DATE_ATTRS),
+        input_formats=["%Y-%m-%d"],
         error_messages={"invalid": "Write the review date as YYYY-MM-DD, e.g. 2026-12-31."},
     )
     version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)

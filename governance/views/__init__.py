@@ -2,7 +2,8 @@
 
 Split by page: ``datasets`` (the dataset panel and its edits), ``reviews`` (my reviews),
 ``catalog`` (search and bulk classification), ``transfer`` (CSV export and import),
-``oversight`` (audit trail, steward gaps); ``common`` holds what they share.
+``oversight`` (audit trail, steward gaps), ``registry`` (the admins' policies and
+stewards); ``common`` holds what they share.
 """
 
 from .catalog import catalog, catalog_bulk
@@ -15,11 +16,15 @@ from .datasets import (
     suggestion_reject,
 )
 from .oversight import audit_trail, steward_gaps
+from .registry import policy_edit, portal_admin, steward_edit
 from .reviews import review_attest, review_queue
 from .transfer import csv_apply, csv_export, csv_page, csv_preview
 
 __all__ = [
     "audit_trail",
+    "policy_edit",
+    "portal_admin",
+    "steward_edit",
     "catalog",
     "catalog_bulk",
     "column_edit",

@@ -50,6 +50,8 @@ ASSET_PAGE = cells(302, 302, 403, 403, 302)  # the asset's steward and admins; b
 ASSET_API = cells(403, 200, 403, 403, 200)
 ADMIN_CREATE = cells(403, 403, 403, 403, 201)
 ADMIN_UPDATE = cells(403, 403, 403, 403, 200)
+ADMIN_PAGE = cells(302, 403, 403, 403, 200)
+ADMIN_PAGE_WRITE = cells(302, 403, 403, 403, 302)
 
 EDITORS = {"owner", "admin"}
 CSV = "dataset_key,classification\nsnowflake://prod_db.raw.customers,restricted\n"
@@ -197,6 +199,40 @@ RULES: dict[str, Rule] = {
         payload=lambda d: {"datasets": [d.dataset.pk], "level": "confidential"},
         took_effect=lambda d: _fresh(d.asset).classification == "confidential",
         applies_to=frozenset(EDITORS),
+    ),
+    # The compliance admins' own pages: everyone else is told it is not for their role.
+    "governance/admin/": Rule(read=ADMIN_PAGE, write=PAGE_405, url=lambda d: "/governance/admin/"),
+    "governance/admin/policies/new/": Rule(
+        read=ADMIN_PAGE,
+        write=ADMIN_PAGE_WRITE,
+        url=lambda d: "/governance/admin/policies/new/",
+        payload=lambda d: {"name": "MATRIX_MASK", "kind": "redact"},
+        took_effect=lambda d: MaskingPolicy.objects.filter(name="MATRIX_MASK").exists(),
+        applies_to=frozenset({"admin"}),
+    ),
+    "governance/admin/policies/<int:pk>/": Rule(
+        read=ADMIN_PAGE,
+        write=ADMIN_PAGE_WRITE,
+        url=lambda d: f"/governance/admin/policies/{d.policy.pk}/",
+        payload=lambda d: {"name": "EMAIL_HASH", "kind": "tokenize"},
+        took_effect=lambda d: MaskingPolicy.objects.get(pk=d.policy.pk).kind == "tokenize",
+        applies_to=frozenset({"admin"}),
+    ),
+    "governance/admin/stewards/new/": Rule(
+        read=ADMIN_PAGE,
+        write=ADMIN_PAGE_WRITE,
+        url=lambda d: "/governance/admin/stewards/new/",
+        payload=lambda d: {"name": "Matrix Team", "kind": "team", "active": "on"},
+        took_effect=lambda d: Steward.objects.filter(name="Matrix Team").exists(),
+        applies_to=frozenset({"admin"}),
+    ),
+    "governance/admin/stewards/<int:pk>/": Rule(
+        read=ADMIN_PAGE,
+        write=ADMIN_PAGE_WRITE,
+        url=lambda d: f"/governance/admin/stewards/{d.steward.pk}/",
+        payload=lambda d: {"name": d.steward.name, "kind": "person", "email": "x@example.com"},
+        took_effect=lambda d: Steward.objects.get(pk=d.steward.pk).email == "x@example.com",
+        applies_to=frozenset({"admin"}),
     ),
     "governance/datasets/<int:pk>/": Rule(
         read=PAGE, write=PAGE_405, url=lambda d: f"/governance/datasets/{d.dataset.pk}/"
