@@ -165,6 +165,11 @@ class AssetGovernance(models.Model):
         return self.column.dataset.key if self.is_column else self.dataset.key
 
     @property
+    def dataset_of(self):
+        """The catalog dataset: this one, or the column's."""
+        return self.column.dataset if self.is_column else self.dataset
+
+    @property
     def review_state(self) -> str:
         """overdue | due_soon | scheduled | unscheduled, as of today."""
         return review_state_of(self.next_review_due)
@@ -289,6 +294,9 @@ class TagSuggestion(models.Model):
 
     class State(models.TextChoices):
         PENDING = "pending", "Pending"
+        # The warehouse applies one masking policy, the steward chose another: someone must
+        # decide which is right (accept = the warehouse's, reject = keep the steward's).
+        CONFLICT = "conflict", "Conflicts with the steward's choice"
         ACCEPTED = "accepted", "Accepted"
         REJECTED = "rejected", "Rejected"
 

@@ -205,6 +205,24 @@ def tag_suggestion_list(
     ).order_by("-created")
 
 
+def masking_conflict_list(*, dataset: Dataset | None = None) -> QuerySet[TagSuggestion]:
+    """Warehouse masking policies that differ from the one a steward chose, still undecided.
+
+    A conflict the steward has since settled (the asset now has the warehouse's policy, or
+    none) is no longer listed.
+    """
+    queryset = (
+        TagSuggestion.objects.filter(state=TagSuggestion.State.CONFLICT)
+        .exclude(asset__masking_policy__isnull=True)
+        .exclude(asset__masking_policy=F("masking_policy"))
+    )
+    if dataset is not None:
+        queryset = queryset.filter(Q(asset__dataset=dataset) | Q(asset__column__dataset=dataset))
+    return queryset.select_related(
+        "asset__dataset", "asset__column__dataset", "asset__masking_policy", "masking_policy"
+    ).order_by("asset__pk")
+
+
 def steward_list(*, active: bool | None = True) -> QuerySet[Steward]:
     """Stewards for pickers (active ones by default)."""
     queryset = Steward.objects.prefetch_related("members")

@@ -13,8 +13,9 @@ Decisions worth knowing:
   Unmapped tags are skipped and reported; so are negative values (PII = 'NONE').
 * Masking policies map to a ``MaskingPolicy`` by its ``warehouse_policy``
   (``DB.SCHEMA.NAME``); unknown ones, and policies of other kinds (row access), are
-  reported. A column whose steward chose another masking policy gets no suggestion:
-  accepting it would overwrite that choice. The conflict is reported instead.
+  reported. A column whose steward chose another masking policy gets a *conflict* (a
+  suggestion in state ``conflict``) instead of a plain suggestion: accepting it overwrites
+  the steward's choice, so the dataset page and Steward gaps show both policies side by side.
 * Idempotent: a suggestion already made (pending, accepted or rejected) is never made
   again, and nothing is suggested that the asset already has.
 """
@@ -203,6 +204,12 @@ def _suggest_policy(ref, assets: _Assets, report: SyncReport) -> None:
         report.conflicts.append(
             f"{asset.key}: the warehouse applies {ref.policy}, "
             f"the steward chose {asset.masking_policy.name}"
+        )
+        TagSuggestion.objects.get_or_create(
+            asset=asset,
+            source=POLICY_SOURCE,
+            masking_policy=policy,
+            defaults={"detail": ref.policy[:512], "state": TagSuggestion.State.CONFLICT},
         )
     else:
         target = {"masking_policy": policy}

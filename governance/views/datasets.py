@@ -81,7 +81,8 @@ def panel_context(
     governed = selectors.dataset_governance_list(dataset=dataset)
     by_column = {asset.column_id: asset for asset in governed if asset.is_column}
     own = next((asset for asset in governed if not asset.is_column), None)
-    pending = list(selectors.tag_suggestion_list(dataset=dataset))
+    conflicts = list(selectors.masking_conflict_list(dataset=dataset))
+    pending = conflicts + list(selectors.tag_suggestion_list(dataset=dataset))
     editing = request.GET.get("edit", "")
     choices = AssetForm.shared_choices()
 
@@ -125,7 +126,8 @@ def panel_context(
         "audit_url": reverse("governance_audit")
         + "?"
         + urlencode({"object_key": dataset.key, "with_columns": "true"}),
-        "suggestion_count": len(pending),
+        "suggestion_count": len(pending) - len(conflicts),
+        "conflicts": conflicts,
         "back": back,
     }
 
