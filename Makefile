@@ -19,13 +19,13 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## run: the portal on SQLite + the embedded graph store, seeded with the demo warehouse.
+## run: the portal on SQLite + the embedded graph store, seeded with the demo warehouse,
+## whose emulator runs beside it (so jobs can be started from the Ingestion page).
 run: install
 	@mkdir -p var
 	@$(PY) manage.py migrate --noinput -v 0
 	@$(PY) manage.py seed_demo
-	@echo "Lineage Portal on http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
-	@$(PY) manage.py runserver $(HOST):$(PORT)
+	@bash scripts/run-demo.sh $(HOST) $(PORT)
 
 ## test: installs and starts Postgres, Redis, Neo4j and Chromium, then runs every test.
 test: install
