@@ -40,6 +40,7 @@ ISO_DATE_ATTRS = {
     "title": "A date written YYYY-MM-DD, e.g. 2026-12-31",
 }
 
+
 class AssetForm(forms.Form):
     """One asset's governance as the dataset panel edits it.
 
@@ -286,8 +287,7 @@ class BulkForm(forms.Form):
             raise ValidationError("Select at least one dataset or column first.")
         if not any(data.get(name) for name in ("level", "add_tags", "steward", "masking_policy")):
             raise ValidationError(
-                "Choose a classification, tags to add or a steward to apply. "
-                "(Or a masking policy.)"
+                "Choose a classification, tags to add or a steward to apply. (Or a masking policy.)"
             )
         return data
 

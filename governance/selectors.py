@@ -51,8 +51,7 @@ def asset_governance_for_datasets(keys: Sequence[str]) -> dict[str, dict[str, An
         AssetGovernance.objects.filter(Q(dataset__key__in=keys) | Q(column__key__in=keys))
     )
     return {
-        asset.key: {**asset_fields(asset), "sensitive": asset_is_sensitive(asset)}
-        for asset in rows
+        asset.key: {**asset_fields(asset), "sensitive": asset_is_sensitive(asset)} for asset in rows
     }
 
 
@@ -95,7 +94,9 @@ def dataset_governance_list(*, dataset: Dataset) -> list[AssetGovernance]:
     return sorted(rows, key=lambda a: (a.is_column, a.column.ordinal if a.is_column else 0))
 
 
-def bulk_lowering(*, assets: Sequence[Dataset | Column], level: str | None) -> list[tuple[str, str]]:
+def bulk_lowering(
+    *, assets: Sequence[Dataset | Column], level: str | None
+) -> list[tuple[str, str]]:
     """(key, current level) of the assets that ``level`` would classify lower than now."""
     if not level:
         return []

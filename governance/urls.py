@@ -40,9 +40,7 @@ urlpatterns = [
     path("governance/admin/policies/new/", views.policy_edit, name="governance_policy_new"),
     path("governance/admin/policies/<int:pk>/", views.policy_edit, name="governance_policy_edit"),
     path("governance/admin/stewards/new/", views.steward_edit, name="governance_steward_new"),
-    path(
-        "governance/admin/stewards/<int:pk>/", views.steward_edit, name="governance_steward_edit"
-    ),
+    path("governance/admin/stewards/<int:pk>/", views.steward_edit, name="governance_steward_edit"),
     path("governance/audit/", views.audit_trail, name="governance_audit"),
     path("governance/csv/", views.csv_page, name="governance_csv"),
     path("governance/csv/export/", views.csv_export, name="governance_export"),

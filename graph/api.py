@@ -121,6 +121,15 @@ class WindowIssueSerializer(serializers.Serializer):
         return reverse("ingestion_run_detail", kwargs={"pk": issue.run_id})
 
 
+class ErrorGroupSerializer(serializers.Serializer):
+    """Failed windows that failed the same way, with the first and the last of them."""
+
+    error = serializers.CharField()
+    count = serializers.IntegerField()
+    first = WindowIssueSerializer()
+    last = WindowIssueSerializer()
+
+
 class CompletenessSerializer(serializers.Serializer):
     """Lineage found versus the warehouse's own count of materializing statements."""
 
@@ -163,6 +172,9 @@ class BackfillProgressSerializer(serializers.Serializer):
     started_at = serializers.DateTimeField(allow_null=True)
     finished_at = serializers.DateTimeField(allow_null=True)
     errors = WindowIssueSerializer(many=True, help_text="Failed windows and why")
+    error_groups = ErrorGroupSerializer(
+        many=True, help_text="Every failed window, grouped by its error, most windows first"
+    )
     parse_failure_windows = WindowIssueSerializer(many=True)
     completeness = CompletenessSerializer(allow_null=True)
     retry_refusal = serializers.CharField(allow_null=True)

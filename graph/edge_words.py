@@ -62,11 +62,13 @@ def carries_value(edge: Any) -> bool:
 
 
 def masking_words(edge: Any) -> str:
-    """"copied unmasked", "hashed", "counted or summed", … — never a bare ``identity``."""
+    """ "copied unmasked", "hashed", "counted or summed", … — never a bare ``identity``."""
     if flow_type(edge) == "INDIRECT":
         return _INDIRECT_WORDS.get(subtype(edge), _INDIRECT_DEFAULT)
     label = masking_label(edge)
-    if label == "unknown" or (getattr(edge, "level", "column") == "dataset" and label == "identity"):
+    if label == "unknown" or (
+        getattr(edge, "level", "column") == "dataset" and label == "identity"
+    ):
         return "unknown (table-level lineage only)"
     masked = is_masked(edge)
     if label == "identity":

@@ -4,15 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('governance', '0004_catalog_trigram_index'),
+        ("governance", "0004_catalog_trigram_index"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='tagsuggestion',
-            name='state',
-            field=models.CharField(choices=[('pending', 'Pending'), ('conflict', "Conflicts with the steward's choice"), ('accepted', 'Accepted'), ('rejected', 'Rejected')], default='pending', max_length=16),
+            model_name="tagsuggestion",
+            name="state",
+            field=models.CharField(
+                choices=[
+                    ("pending", "Pending"),
+                    ("conflict", "Conflicts with the steward's choice"),
+                    ("accepted", "Accepted"),
+                    ("rejected", "Rejected"),
+                ],
+                default="pending",
+                max_length=16,
+            ),
         ),
     ]

@@ -72,7 +72,9 @@ def catalog(request: HttpRequest) -> HttpResponse:
         asset = _governance(item)
         editable, why_not = _may_edit(request.user, item, asset) if classify else (False, "")
         rows.append(
-            CatalogRow(item, asset, due(asset.next_review_due if asset else None), editable, why_not)
+            CatalogRow(
+                item, asset, due(asset.next_review_due if asset else None), editable, why_not
+            )
         )
     sort = request.GET.get("sort", "")
     facets = graph_selectors.dataset_facets()

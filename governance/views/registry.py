@@ -69,11 +69,13 @@ def policy_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         reason = values.pop("reason")
         saved = _save(
             form,
-            lambda: services.masking_policy_update(
-                actor=request.user, policy=policy, changes=values, reason=reason
-            )
-            if policy
-            else services.masking_policy_create(actor=request.user, reason=reason, **values),
+            lambda: (
+                services.masking_policy_update(
+                    actor=request.user, policy=policy, changes=values, reason=reason
+                )
+                if policy
+                else services.masking_policy_create(actor=request.user, reason=reason, **values)
+            ),
         )
         if saved:
             messages.success(request, f"Masking policy {saved.name} saved.")
@@ -95,11 +97,13 @@ def steward_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         reason = values.pop("reason")
         saved = _save(
             form,
-            lambda: services.steward_update(
-                actor=request.user, steward=steward, changes=values, reason=reason
-            )
-            if steward
-            else services.steward_create(actor=request.user, reason=reason, **values),
+            lambda: (
+                services.steward_update(
+                    actor=request.user, steward=steward, changes=values, reason=reason
+                )
+                if steward
+                else services.steward_create(actor=request.user, reason=reason, **values)
+            ),
         )
         if saved:
             messages.success(request, f"Steward {saved.name} saved.")
