@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from benchmarks import explorer
+
 GOAL_NO_CACHE, GOAL_LOG, GOAL_ROWS_S, GOAL_FULL_S = 5.0, 50.0, 10_000, 180.0
 
 
@@ -11,6 +13,7 @@ def render(ctx: dict) -> str:
         _parsers(ctx),
         _agreement(ctx),
         _ingestion(ctx),
+        explorer.render(ctx.get("explorer")),
         _goals(ctx),
         _method(ctx),
     ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -81,8 +81,9 @@ def lineage_get(
         around = {"depth": depth, "direction": direction, "as_of": end_of_day(as_of)}
         subgraph = store.neighbourhood(node.key, level=level, limit=limit, **around)
         if level == "dataset":
-            detailed = store.neighbourhood(node.key, level="column", limit=limit, **around)
-            column_edges = [edge for edge in detailed.edges if edge.level == "column"]
+            keys = [n.key for n in subgraph.nodes]
+            moment = end_of_day(as_of)
+            column_edges = store.column_edges_among(keys, moment and moment.astimezone(UTC))
         if subgraph.truncated:
             left_out = _reach_count(store, node.key, depth, direction, end_of_day(as_of)) - limit
     catalog = chain_catalogs(catalog_node_fields, registered_catalog())

@@ -10,6 +10,69 @@ import { ROW, MIN_READABLE_PX } from "./style.js";
 
 const PADDING = 30;
 const MAX_FIT_ZOOM = 1.4;
+// Above this many boxes (or edges) dagre's ranking (network simplex) and edge routing take
+// seconds: a plain layered layout (longest path, one barycentre sweep) draws a thousand
+// in milliseconds (docs/benchmarks.md).
+export const DAGRE_MAX = 150;
+const RANK_GAP = 110;
+const ROW_GAP = 28;
+
+/* Positions for boxes {id, w, h} and edges [source, target]: rank by longest path from the
+ * sources, order each rank by its predecessors' order, stack ranks left to right. */
+export function layered(boxes, edges) {
+  const preds = new Map(boxes.map((b) => [b.id, []]));
+  const succs = new Map(boxes.map((b) => [b.id, []]));
+  edges.forEach(([s, t]) => {
+    if (s === t || !preds.has(s) || !preds.has(t)) return;
+    succs.get(s).push(t);
+    preds.get(t).push(s);
+  });
+  const rank = new Map();
+  const indegree = new Map(boxes.map((b) => [b.id, preds.get(b.id).length]));
+  let frontier = boxes.filter((b) => !indegree.get(b.id)).map((b) => b.id);
+  frontier.forEach((id) => rank.set(id, 0));
+  while (frontier.length) {
+    const next = [];
+    frontier.forEach((id) => succs.get(id).forEach((t) => {
+      rank.set(t, Math.max(rank.get(t) || 0, rank.get(id) + 1));
+      indegree.set(t, indegree.get(t) - 1);
+      if (!indegree.get(t)) next.push(t);
+    }));
+    frontier = next;
+  }
+  boxes.forEach((b) => { if (!rank.has(b.id)) rank.set(b.id, 0); }); // on a cycle
+  const ranks = [];
+  boxes.forEach((b) => { (ranks[rank.get(b.id)] = ranks[rank.get(b.id)] || []).push(b); });
+  const order = new Map();
+  const at = {};
+  let x = 0;
+  ranks.forEach((column) => {
+    if (!column) return;
+    const wish = (b) => {
+      const ys = preds.get(b.id).filter((p) => order.has(p)).map((p) => order.get(p));
+      return ys.length ? ys.reduce((a, c) => a + c, 0) / ys.length : 0;
+    };
+    column.sort((a, b) => wish(a) - wish(b));
+    const width = Math.max(...column.map((b) => b.w));
+    const height = column.reduce((sum, b) => sum + b.h + ROW_GAP, -ROW_GAP);
+    let y = -height / 2;
+    column.forEach((b, index) => {
+      order.set(b.id, index);
+      at[b.id] = { x: x + width / 2, y: y + b.h / 2 };
+      y += b.h + ROW_GAP;
+    });
+    x += width + RANK_GAP;
+  });
+  return at;
+}
+
+/* Table level with many nodes: the layered layout on every leaf node. */
+export function layeredPositions(cy) {
+  const leaves = cy.nodes().filter((n) => !n.isParent());
+  const boxes = leaves.map((n) => ({ id: n.id(), w: n.outerWidth(), h: n.outerHeight() }));
+  const edges = cy.edges().map((e) => [e.source().id(), e.target().id()]);
+  return layered(boxes, edges);
+}
 
 export function dagreOptions(extra) {
   return Object.assign({
@@ -73,6 +136,10 @@ function placeBlocks(cy) {
     pairs.add(s + "\u0000" + t);
     elements.push({ group: "edges", data: { id: "b" + pairs.size, source: s, target: t } });
   });
+  if (blocks.length > DAGRE_MAX || pairs.size > DAGRE_MAX) {
+    const edges = elements.filter((el) => el.group === "edges").map((el) => [el.data.source, el.data.target]);
+    return { at: layered(elements.filter((el) => el.group === "nodes").map((el) => ({ id: el.data.id, w: el.data.w, h: el.data.h })), edges), sizes: sizes };
+  }
   const headless = window.cytoscape({
     headless: true,
     styleEnabled: true,

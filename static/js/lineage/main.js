@@ -11,7 +11,7 @@
  */
 import { fetchLineage, truncationNote } from "./api.js";
 import { highlight, clearHighlight, pathOf } from "./highlight.js";
-import { columnLayoutPositions, dagreOptions, readableAtFit, presetOptions, MAX_FIT_ZOOM } from "./layout.js";
+import { columnLayoutPositions, dagreOptions, layeredPositions, readableAtFit, presetOptions, DAGRE_MAX, MAX_FIT_ZOOM } from "./layout.js";
 import { COLLAPSE_AT, createModel, datasetCount, foldGroups, merge, visibleElements } from "./model.js";
 import { createPanel, h } from "./panel.js";
 import { graphStyle } from "./style.js";
@@ -86,11 +86,8 @@ function start() {
     options = options || {};
     const elements = visibleElements(state, model);
     const drawnNodes = elements.filter((el) => el.group === "nodes").length;
-    cy.batch(() => {
-      cy.elements().remove();
-      cy.add(elements);
-    });
     if (!drawnNodes) {
+      cy.elements().remove();
       panel.showStatus(state.query.as_of
         ? "This dataset did not exist yet at the end of " + state.query.as_of + ". Choose a later “as of” date, or clear it."
         : "Nothing to draw for these settings.");
@@ -99,8 +96,15 @@ function start() {
     }
     panel.showStatus("Arranging " + drawnNodes + " nodes…");
     container.dataset.state = "layout";
-    // Defer a tick so the "Arranging…" message paints before dagre takes the thread.
-    window.setTimeout(() => layOut(options, drawnNodes), 0);
+    // Defer a tick so the "Arranging…" message paints; then add and lay out before the
+    // next frame, so the graph is drawn once, in place, not first piled up unarranged.
+    window.setTimeout(() => {
+      cy.batch(() => {
+        cy.elements().remove();
+        cy.add(elements);
+      });
+      layOut(options, drawnNodes);
+    }, 0);
   }
 
   function layOut(options, drawnNodes) {
@@ -111,6 +115,8 @@ function start() {
         return draw(options);
       }
       layout = cy.layout(presetOptions(placed.positions));
+    } else if (drawnNodes > DAGRE_MAX || cy.edges().length > DAGRE_MAX) {
+      layout = cy.layout(presetOptions(layeredPositions(cy)));
     } else {
       layout = cy.layout(dagreOptions({ animate: !!options.animate && drawnNodes < 120, animationDuration: 250 }));
     }

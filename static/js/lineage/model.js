@@ -4,7 +4,7 @@
  * column rows, filters), so that a large graph can be folded into one node per schema and
  * opened again group by group, and a filter can change, without refetching.
  */
-import { ROW, textWidth, columnLabel, tagText } from "./style.js";
+import { ROW, textWidth, columnLabel, datasetBox, tagText } from "./style.js";
 
 export const COLLAPSE_AT = 300; // datasets: beyond this, fold by schema so the tab stays responsive
 const MIN_FOLD = 3; // smaller schema groups stay open: folding them would hide, not simplify
@@ -83,7 +83,9 @@ function datasetLevel(state) {
  * of rows (title, the columns that have edges, "+N more"); edges into something folded
  * are merged into one edge per pair of drawn ends, labelled with their count. */
 export function visibleElements(state, model) {
-  const groups = state.grouping ? groupsOf(model) : new Map();
+  let groups = state.grouping ? groupsOf(model) : new Map();
+  // One schema only: its box would only wrap everything (and cost a compound of 1,000).
+  if (groups.size === 1) groups = new Map();
   const out = [];
   const representative = new Map();
   const filters = state.filters;
@@ -109,7 +111,7 @@ export function visibleElements(state, model) {
   model.nodes.forEach((node) => {
     const d = node.data;
     if (d.type === "column") return;
-    const groupId = state.grouping ? schemaGroupId(d) : null;
+    const groupId = groups.size ? schemaGroupId(d) : null;
     const folded = groupId && state.collapsed.has(groupId) && d.id !== state.center;
     if (folded) {
       representative.set(d.id, groupId);
@@ -127,6 +129,7 @@ export function visibleElements(state, model) {
       tableRows.forEach((row) => representative.set(row.data.id, row.data.id));
     } else {
       el.data.hidden_columns = datasetLevel(state) ? 0 : (hidden.get(d.id) || 0);
+      if (d.type === "dataset") Object.assign(el.data, datasetBox(el.data));
       out.push(el);
     }
   });

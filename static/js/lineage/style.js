@@ -16,12 +16,20 @@ export const MIN_READABLE_PX = 9;
 export const UNMASKED = "#b42318";
 export const MASKED = "#1e7b4a";
 
-const fontFamily = () => getComputedStyle(document.body).fontFamily || "sans-serif";
+// Read once: style functions run several times per node, and a thousand nodes must not
+// each force a style recalculation and a canvas measurement.
+const FONT = getComputedStyle(document.body).fontFamily || "sans-serif";
+const fontFamily = () => FONT;
 const measureCanvas = document.createElement("canvas").getContext("2d");
+const widths = new Map();
 
 export function textWidth(text, size, weight) {
-  measureCanvas.font = (weight || "") + " " + size + "px " + fontFamily();
-  return String(text).split("\n").reduce((widest, line) => Math.max(widest, measureCanvas.measureText(line).width), 0);
+  const key = (weight || "") + "|" + size + "|" + text;
+  if (widths.has(key)) return widths.get(key);
+  measureCanvas.font = (weight || "") + " " + size + "px " + FONT;
+  const width = String(text).split("\n").reduce((widest, line) => Math.max(widest, measureCanvas.measureText(line).width), 0);
+  widths.set(key, width);
+  return width;
 }
 
 function clsColour(ele, fallback) {
@@ -34,7 +42,12 @@ export function tagText(d) {
 }
 
 export function nodeLabel(ele) {
-  const d = ele.data();
+  return datasetText(ele.data());
+}
+
+/* A table's box text, and its size: computed once per drawing (model.js stores them on the
+ * element) so that cytoscape reads plain data instead of calling functions per node. */
+export function datasetText(d) {
   const where = [d.schema, d.platform].filter(Boolean).join(" · ");
   const folded = d.hidden_columns ? "\n▸ " + d.hidden_columns + " column" + (d.hidden_columns === 1 ? "" : "s") + " folded" : "";
   return [d.label, where, (d.classification || "unclassified") + tagText(d)].join("\n") + folded;
@@ -45,6 +58,11 @@ export function columnLabel(ele) {
   const type = d.data_type ? "  " + d.data_type.toLowerCase() : "";
   const lock = d.masking_policy ? "  \uD83D\uDD12" : "";
   return d.label + type + lock;
+}
+
+export function datasetBox(d) {
+  const text = datasetText(d);
+  return { box_text: text, box_w: Math.max(150, textWidth(text, 12) + 30), box_h: 22 + 16 * text.split("\n").length };
 }
 
 export function graphStyle() {
@@ -66,16 +84,21 @@ export function graphStyle() {
       selector: "node.dataset",
       style: {
         shape: "round-rectangle",
-        width: (ele) => Math.max(150, textWidth(nodeLabel(ele), 12) + 30),
-        height: (ele) => 22 + 16 * nodeLabel(ele).split("\n").length,
-        label: nodeLabel,
+        width: "data(box_w)",
+        height: "data(box_h)",
+        label: "data(box_text)",
         "line-height": 1.35,
         "background-color": "#ffffff",
         "border-width": 3,
-        "border-color": (ele) => clsColour(ele, "#7b8794"),
-        "border-style": (ele) => (CLS_COLOURS[ele.data("classification")] ? "solid" : "dashed"),
+        "border-color": "#7b8794",
+        "border-style": "dashed",
       },
     },
+    // Classification colours by class (the server sets cls-<level>), not per-node functions.
+    ...Object.keys(CLS_COLOURS).map((level) => ({
+      selector: "node.dataset.cls-" + level,
+      style: { "border-color": CLS_COLOURS[level], "border-style": "solid" },
+    })),
     {
       // A table drawn with its columns: a card whose title and rows are its children.
       selector: "node.dataset:parent",
