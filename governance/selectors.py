@@ -19,6 +19,7 @@ from .models import (
     AssetGovernance,
     AuditEvent,
     Classification,
+    MaskingConflict,
     MaskingPolicy,
     RegulatoryTag,
     Review,
@@ -206,21 +207,24 @@ def tag_suggestion_list(
     ).order_by("-created")
 
 
-def masking_conflict_list(*, dataset: Dataset | None = None) -> QuerySet[TagSuggestion]:
-    """Warehouse masking policies that differ from the one a steward chose, still undecided.
+def masking_conflict_list(*, dataset: Dataset | None = None) -> QuerySet[MaskingConflict]:
+    """Open masking conflicts: the warehouse's policy still differs from the steward's.
 
-    A conflict the steward has since settled (the asset now has the warehouse's policy, or
-    none) is no longer listed.
+    One the asset has since settled (it now has the warehouse's policy, or none) is left out.
     """
     queryset = (
-        TagSuggestion.objects.filter(state=TagSuggestion.State.CONFLICT)
+        MaskingConflict.objects.filter(resolved_at__isnull=True)
         .exclude(asset__masking_policy__isnull=True)
-        .exclude(asset__masking_policy=F("masking_policy"))
+        .exclude(asset__masking_policy=F("warehouse_policy"))
     )
     if dataset is not None:
         queryset = queryset.filter(Q(asset__dataset=dataset) | Q(asset__column__dataset=dataset))
     return queryset.select_related(
-        "asset__dataset", "asset__column__dataset", "asset__masking_policy", "masking_policy"
+        "asset__dataset",
+        "asset__column__dataset",
+        "asset__masking_policy",
+        "asset__steward",
+        "warehouse_policy",
     ).order_by("asset__pk")
 
 

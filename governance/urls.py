@@ -35,6 +35,11 @@ urlpatterns = [
         views.suggestion_reject,
         name="governance_suggestion_reject",
     ),
+    path(
+        "governance/conflicts/<int:pk>/resolve/",
+        views.conflict_resolve,
+        name="governance_conflict_resolve",
+    ),
     path("governance/gaps/", views.steward_gaps, name="governance_gaps"),
     path("governance/admin/", views.portal_admin, name="portal_admin"),
     path("governance/admin/policies/new/", views.policy_edit, name="governance_policy_new"),

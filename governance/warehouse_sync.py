@@ -13,9 +13,9 @@ Decisions worth knowing:
   Unmapped tags are skipped and reported; so are negative values (PII = 'NONE').
 * Masking policies map to a ``MaskingPolicy`` by its ``warehouse_policy``
   (``DB.SCHEMA.NAME``); unknown ones, and policies of other kinds (row access), are
-  reported. A column whose steward chose another masking policy gets a *conflict* (a
-  suggestion in state ``conflict``) instead of a plain suggestion: accepting it overwrites
-  the steward's choice, so the dataset page and Steward gaps show both policies side by side.
+  reported. A column whose steward chose another masking policy gets no suggestion
+  (accepting it would overwrite that choice) but a ``MaskingConflict``, reported and shown
+  on the dataset page and in Steward gaps until someone decides which policy is right.
 * Idempotent: a suggestion already made (pending, accepted or rejected) is never made
   again, and nothing is suggested that the asset already has.
 """
@@ -35,7 +35,7 @@ from graph.sources import source_for
 from graph.sources.base import FetchIssue
 from graph.store.base import column_key
 
-from .models import AssetGovernance, MaskingPolicy, RegulatoryTag, TagSuggestion
+from .models import AssetGovernance, MaskingConflict, MaskingPolicy, RegulatoryTag, TagSuggestion
 from .permissions import ensure_can_administer
 from .services import asset_governance_get_or_create
 
@@ -205,11 +205,8 @@ def _suggest_policy(ref, assets: _Assets, report: SyncReport) -> None:
             f"{asset.key}: the warehouse applies {ref.policy}, "
             f"the steward chose {asset.masking_policy.name}"
         )
-        TagSuggestion.objects.get_or_create(
-            asset=asset,
-            source=POLICY_SOURCE,
-            masking_policy=policy,
-            defaults={"detail": ref.policy[:512], "state": TagSuggestion.State.CONFLICT},
+        MaskingConflict.objects.get_or_create(
+            asset=asset, warehouse_policy=policy, defaults={"detail": ref.policy[:512]}
         )
     else:
         target = {"masking_policy": policy}

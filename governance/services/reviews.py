@@ -50,13 +50,13 @@ def review_attest(*, actor: Any, asset: AssetGovernance, outcome: str, comment: 
 
 
 def _pending(suggestion: TagSuggestion) -> TagSuggestion:
-    """The suggestion, locked, if it still awaits a decision (pending, or a conflict)."""
+    """The suggestion, locked, if it still awaits a decision."""
     locked = (
         TagSuggestion.objects.select_for_update(of=("self",))
         .select_related("tag", "masking_policy")
         .get(pk=suggestion.pk)
     )
-    if locked.state not in (TagSuggestion.State.PENDING, TagSuggestion.State.CONFLICT):
+    if locked.state != TagSuggestion.State.PENDING:
         raise ValidationError(
             f"Suggestion {locked.suggested} on {locked.asset.key} was already {locked.state}.",
             code="suggestion_decided",
@@ -77,7 +77,7 @@ def _note(suggestion: TagSuggestion, state: str) -> tuple[dict, dict]:
         "suggested": suggestion.suggested,
         "source": suggestion.source,
     }
-    return {**about, "state": suggestion.state}, {**about, "state": state}
+    return {**about, "state": TagSuggestion.State.PENDING.value}, {**about, "state": state}
 
 
 def tag_suggestion_accept(

@@ -9,6 +9,7 @@ stewards); ``common`` holds what they share.
 from .catalog import catalog, catalog_bulk
 from .datasets import (
     column_edit,
+    conflict_resolve,
     dataset_edit,
     dataset_governance,
     dataset_panel,
@@ -28,6 +29,7 @@ __all__ = [
     "catalog",
     "catalog_bulk",
     "column_edit",
+    "conflict_resolve",
     "csv_apply",
     "csv_export",
     "csv_page",

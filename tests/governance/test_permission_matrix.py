@@ -23,7 +23,14 @@ from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from governance import services
-from governance.models import AssetGovernance, MaskingPolicy, RegulatoryTag, Review, Steward
+from governance.models import (
+    AssetGovernance,
+    MaskingConflict,
+    MaskingPolicy,
+    RegulatoryTag,
+    Review,
+    Steward,
+)
 from governance.models import TagSuggestion as Suggestion
 from graph.models import IngestionRun, Source
 
@@ -69,6 +76,7 @@ class Data:
     steward: Steward
     run: IngestionRun
     users: dict[str, Any]
+    conflict: MaskingConflict | None = None
 
     @property
     def dataset(self):
@@ -233,6 +241,14 @@ RULES: dict[str, Rule] = {
         payload=lambda d: {"name": d.steward.name, "kind": "person", "email": "x@example.com"},
         took_effect=lambda d: Steward.objects.get(pk=d.steward.pk).email == "x@example.com",
         applies_to=frozenset({"admin"}),
+    ),
+    "governance/conflicts/<int:pk>/resolve/": Rule(  # the asset's steward and admins settle it
+        read=PAGE_405,
+        write=ASSET_PAGE,
+        url=lambda d: f"/governance/conflicts/{d.conflict.pk}/resolve/",
+        payload=lambda d: {"keep": "steward"},
+        took_effect=lambda d: MaskingConflict.objects.get(pk=d.conflict.pk).resolved_at is not None,
+        applies_to=frozenset(EDITORS),
     ),
     "governance/datasets/<int:pk>/": Rule(
         read=PAGE, write=PAGE_405, url=lambda d: f"/governance/datasets/{d.dataset.pk}/"
@@ -445,6 +461,9 @@ def data(world) -> Data:
         policy=MaskingPolicyFactory(name="EMAIL_HASH"),
         steward=world.person,
         run=run,
+        conflict=MaskingConflict.objects.create(
+            asset=world.asset, warehouse_policy=MaskingPolicyFactory(name="EMAIL_MASK")
+        ),
         users={
             "anonymous": None,
             "owner": world.owner,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from unittest import mock
 
@@ -419,3 +420,26 @@ def test_a_backfill_started_from_the_page_runs_and_reports_completeness(
     figure = progress["completeness"]
     assert figure["warehouse_statements"] > 0 and figure["runs_checked"] == 2
     assert figure["summary"] in html
+
+
+def test_failed_windows_are_grouped_by_their_error(admin, source):
+    job = make_backfill(
+        source,
+        {"status": Status.FAILED, "error": "OperationalError: could not connect to Snowflake"},
+        {"status": Status.FAILED, "error": "OperationalError: could not connect to Snowflake"},
+        {"status": Status.FAILED, "error": "ProgrammingError: permission denied"},
+        {"status": Status.FAILED, "error": "OperationalError: could not connect to Snowflake"},
+    )
+
+    progress = admin.get(reverse("api-backfill-progress", kwargs={"pk": job.pk})).json()
+    html = admin.get(reverse("backfill_detail", kwargs={"pk": job.pk})).content.decode()
+
+    first, second = progress["error_groups"]
+    assert (first["count"], first["error"]) == (
+        3,
+        "OperationalError: could not connect to Snowflake",
+    )
+    assert first["first"]["window_start"] < first["last"]["window_start"]
+    assert (second["count"], second["error"]) == (1, "ProgrammingError: permission denied")
+    assert "<strong>3 windows:</strong>" in html
+    assert re.search(r"All <span[^>]*>4</span> failed windows run again at once", html)
