@@ -17,7 +17,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -29,6 +29,9 @@ from graph.models import Column, Dataset
 from .models import AssetGovernance
 from .permissions import ensure_can_export
 from .services.assets import asset_governance_get_or_create, asset_update
+
+if TYPE_CHECKING:
+    from lineage_portal.access import Actor
 
 CSV_COLUMNS = (
     "dataset_key",
@@ -46,7 +49,7 @@ TAG_SEPARATOR = ";"
 # --- export -----------------------------------------------------------------------------
 
 
-def governance_csv_rows(*, actor: Any, chunk_size: int = 2000) -> Iterator[list[str]]:
+def governance_csv_rows(*, actor: Actor, chunk_size: int = 2000) -> Iterator[list[str]]:
     """The header, then one row per governed asset; checks ``can_export`` before any row."""
     ensure_can_export(actor)
     return _export_rows(chunk_size)
@@ -129,7 +132,7 @@ class _DryRun(Exception):
 
 
 def governance_csv_import(
-    *, actor: Any, lines: Iterable[str], reason: str = "", dry_run: bool = False
+    *, actor: Actor, lines: Iterable[str], reason: str = "", dry_run: bool = False
 ) -> ImportReport:
     """Apply a CSV of classifications row by row; bad rows are reported, never half-applied.
 
@@ -186,7 +189,12 @@ def _header(cells: list[str] | None, report: ImportReport) -> list[str] | None:
 
 
 def _import_row(
-    actor: Any, line: int, row: dict[str, str], report: ImportReport, reason: str, dry_run: bool
+    actor: Actor,
+    line: int,
+    row: dict[str, str],
+    report: ImportReport,
+    reason: str,
+    dry_run: bool,
 ) -> None:
     try:
         with transaction.atomic():

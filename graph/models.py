@@ -198,6 +198,10 @@ class StoreEdge(models.Model):
     job_version = models.CharField(max_length=128, blank=True, null=True)  # noqa: DJ001
     execution_status = models.CharField(max_length=32, default="SUCCESS")
     masking = models.CharField(max_length=16, default="identity")
+    # OpenLineage's vocabulary on column edges; NULL where no producer said (see base.py).
+    flow_type = models.CharField(max_length=8, blank=True, null=True)  # noqa: DJ001
+    subtype = models.CharField(max_length=16, blank=True, null=True)  # noqa: DJ001
+    masked = models.BooleanField(null=True, blank=True)
     first_seen = models.DateTimeField()
     last_seen = models.DateTimeField()
     run_count = models.PositiveIntegerField(default=1)

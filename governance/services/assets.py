@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -25,6 +25,9 @@ from ..errors import StaleAssetError
 from ..models import AssetGovernance, MaskingPolicy, RegulatoryTag, Steward
 from ..permissions import can_edit_asset, edit_refusal, ensure_can_edit_asset
 from ..validation import changes_clean, due_date_clean, level_clean, tags_clean
+
+if TYPE_CHECKING:
+    from lineage_portal.access import Actor
 
 AssetLike = AssetGovernance | Dataset | Column
 
@@ -77,7 +80,7 @@ def _as_asset(item: AssetLike) -> AssetGovernance:
 
 def classification_assign(
     *,
-    actor: Any,
+    actor: Actor,
     asset: AssetGovernance,
     level: str | None,
     expected_version: int | None = None,
@@ -90,7 +93,7 @@ def classification_assign(
 
 def tags_set(
     *,
-    actor: Any,
+    actor: Actor,
     asset: AssetGovernance,
     tags: Iterable[str | RegulatoryTag],
     expected_version: int | None = None,
@@ -103,7 +106,7 @@ def tags_set(
 
 def steward_assign(
     *,
-    actor: Any,
+    actor: Actor,
     asset: AssetGovernance,
     steward: Steward | int | str | None,
     expected_version: int | None = None,
@@ -116,7 +119,7 @@ def steward_assign(
 
 def masking_policy_assign(
     *,
-    actor: Any,
+    actor: Actor,
     asset: AssetGovernance,
     policy: MaskingPolicy | int | str | None,
     expected_version: int | None = None,
@@ -129,7 +132,7 @@ def masking_policy_assign(
 
 def asset_update(
     *,
-    actor: Any,
+    actor: Actor,
     asset: AssetGovernance,
     changes: dict[str, Any],
     expected_version: int | None,
@@ -161,7 +164,7 @@ class BulkResult:
 
 def bulk_assign(
     *,
-    actor: Any,
+    actor: Actor,
     assets: Iterable[AssetLike],
     level: str | None = None,
     add_tags: Iterable[str | RegulatoryTag] = (),
@@ -193,7 +196,7 @@ def bulk_assign(
 
 def review_cycle_open(
     *,
-    actor: Any,
+    actor: Actor,
     assets: Iterable[AssetLike],
     due: date | str | None = None,
     reason: str = "",
@@ -205,7 +208,7 @@ def review_cycle_open(
 
 
 def _bulk(
-    actor: Any,
+    actor: Actor,
     assets: Iterable[AssetLike],
     cleaned: dict[str, Any],
     reason: str,
@@ -295,7 +298,7 @@ def version_check(asset: AssetGovernance, expected_version: int | None) -> None:
 
 def asset_change(
     *,
-    actor: Any,
+    actor: Actor,
     asset: AssetGovernance,
     cleaned: dict[str, Any],
     expected_version: int | None,
@@ -331,7 +334,7 @@ def asset_change(
 
 
 def _change(
-    actor: Any,
+    actor: Actor,
     asset: AssetGovernance,
     cleaned: dict[str, Any],
     expected_version: int | None,
@@ -366,7 +369,7 @@ def _desired(
 
 
 def _write(
-    asset: AssetGovernance, desired: dict[str, Any], actor: Any, *, tags_changed: bool
+    asset: AssetGovernance, desired: dict[str, Any], actor: Actor, *, tags_changed: bool
 ) -> None:
     asset.classification = desired["classification"]
     asset.steward = desired["steward"]
@@ -380,7 +383,12 @@ def _write(
 
 
 def asset_audit(
-    actor: Any, asset: AssetGovernance, action: str, before: dict, after: dict, reason: str
+    actor: Actor,
+    asset: AssetGovernance,
+    action: str,
+    before: dict,
+    after: dict,
+    reason: str,
 ) -> None:
     """Append the audit event of a change to ``asset``, keyed by its catalog key."""
     audit_event_append(

@@ -28,7 +28,7 @@ def masking_conflict_resolve(
             raise ValidationError("This masking conflict was already settled.")
         asset = asset_lock(locked.asset)
         ensure_can_edit_asset(actor, asset)
-        chosen = asset.masking_policy.name if asset.masking_policy_id else None
+        chosen = asset.masking_policy.name if asset.masking_policy is not None else None
         why = reason or f"masking conflict settled: kept the {keep}'s policy"
         if keep == "warehouse":
             masking_policy_assign(

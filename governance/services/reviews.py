@@ -6,19 +6,24 @@ Import these from ``governance.services``.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from ..models import AssetGovernance, Review, TagSuggestion
+from ..models import AssetGovernance, Review, TagSuggestion, classification_rank
 from ..permissions import ensure_can_edit_asset
 from ..validation import choice_clean
 from .assets import asset_audit, asset_change, asset_lock, review_cycle_days
 
+if TYPE_CHECKING:
+    from lineage_portal.access import Actor
 
-def review_attest(*, actor: Any, asset: AssetGovernance, outcome: str, comment: str = "") -> Review:
+
+def review_attest(
+    *, actor: Actor, asset: AssetGovernance, outcome: str, comment: str = ""
+) -> Review:
     """The steward attests the asset's governance; the next review is due a cycle from today.
 
     ``outcome`` is ``confirmed`` (nothing needed changing) or ``changed``. The cycle is
@@ -64,7 +69,7 @@ def _pending(suggestion: TagSuggestion) -> TagSuggestion:
     return locked
 
 
-def _decide(suggestion: TagSuggestion, actor: Any, state: str) -> None:
+def _decide(suggestion: TagSuggestion, actor: Actor, state: str) -> None:
     suggestion.state = state
     suggestion.decided_by = actor
     suggestion.decided_at = timezone.now()
@@ -81,15 +86,23 @@ def _note(suggestion: TagSuggestion, state: str) -> tuple[dict, dict]:
 
 
 def tag_suggestion_accept(
-    *, actor: Any, suggestion: TagSuggestion, reason: str = ""
+    *, actor: Actor, suggestion: TagSuggestion, reason: str = ""
 ) -> TagSuggestion:
-    """Apply a warehouse-found tag (added) or masking policy (assigned) to its asset."""
+    """Apply a suggested tag (added), masking policy or classification (assigned) to its asset.
+
+    A classification followed along lineage never lowers the asset's level.
+    """
     with transaction.atomic():
         locked = _pending(suggestion)
         if locked.tag_id:
             cleaned, add_tags = {}, [locked.tag]
-        else:
+        elif locked.masking_policy_id:
             cleaned, add_tags = {"masking_policy": locked.masking_policy}, None
+        else:
+            level = max(
+                locked.classification, locked.asset.classification or "", key=classification_rank
+            )
+            cleaned, add_tags = {"classification": level}, None
         note = _note(locked, TagSuggestion.State.ACCEPTED.value)
         reason = reason or f"accepted {locked.suggested} found by {locked.source}"
         asset_change(
@@ -107,7 +120,7 @@ def tag_suggestion_accept(
 
 
 def tag_suggestion_reject(
-    *, actor: Any, suggestion: TagSuggestion, reason: str = ""
+    *, actor: Actor, suggestion: TagSuggestion, reason: str = ""
 ) -> TagSuggestion:
     """Dismiss a suggestion; the asset is unchanged and a later sync will not reopen it."""
     with transaction.atomic():

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from graph import selectors as graph_selectors
 from graph.models import Column, Dataset
+from lineage_portal.access import acting_user
 
 from .. import selectors, services
 from ..forms import AssetForm
@@ -109,7 +110,10 @@ def panel_context(
             conflicts=[c for c in conflicts if asset.pk and c.asset_id == asset.pk],
         )
 
-    columns = [row(by_column.get(column.pk), column) for column in _columns(dataset)]
+    # Columns read through the table's governance row (its steward's members loaded), so a
+    # column nobody governed yet answers to the table's steward without a query of its own.
+    table = own.dataset if own is not None else dataset
+    columns = [row(by_column.get(column.pk), column) for column in _columns(table)]
     events = selectors.audit_event_list(object_key=dataset.key, with_columns=True)
     own_row = row(own, None)
     return {
@@ -196,7 +200,7 @@ def _asset_edit(
     if form.is_valid():
         try:
             saved = services.asset_update(
-                actor=request.user,
+                actor=acting_user(request),
                 asset=asset,
                 changes=form.changes(),
                 expected_version=form.cleaned_data["version"],
@@ -246,7 +250,9 @@ def _decide(request: HttpRequest, suggestion: TagSuggestion, service, verb: str)
     asset = suggestion.asset
     dataset_pk = asset.dataset_id or asset.column.dataset_id
     try:
-        service(actor=request.user, suggestion=suggestion, reason=request.POST.get("reason", ""))
+        service(
+            actor=acting_user(request), suggestion=suggestion, reason=request.POST.get("reason", "")
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -262,7 +268,10 @@ def conflict_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     keep = request.POST.get("keep", "")
     try:
         services.masking_conflict_resolve(
-            actor=request.user, conflict=conflict, keep=keep, reason=request.POST.get("reason", "")
+            actor=acting_user(request),
+            conflict=conflict,
+            keep=keep,
+            reason=request.POST.get("reason", ""),
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))

@@ -5,18 +5,26 @@ Everyone else who opens them gets the "not for your role" page (403), never a lo
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from lineage_portal.access import acting_user
+
 from .. import selectors, services
 from ..models import MaskingPolicy, Steward
 from .common import governance_page
+
+_Saved = TypeVar("_Saved", MaskingPolicy, Steward)
 
 
 class MaskingPolicyForm(forms.Form):
@@ -71,10 +79,12 @@ def policy_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             form,
             lambda: (
                 services.masking_policy_update(
-                    actor=request.user, policy=policy, changes=values, reason=reason
+                    actor=acting_user(request), policy=policy, changes=values, reason=reason
                 )
                 if policy
-                else services.masking_policy_create(actor=request.user, reason=reason, **values)
+                else services.masking_policy_create(
+                    actor=acting_user(request), reason=reason, **values
+                )
             ),
         )
         if saved:
@@ -99,10 +109,10 @@ def steward_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             form,
             lambda: (
                 services.steward_update(
-                    actor=request.user, steward=steward, changes=values, reason=reason
+                    actor=acting_user(request), steward=steward, changes=values, reason=reason
                 )
                 if steward
-                else services.steward_create(actor=request.user, reason=reason, **values)
+                else services.steward_create(actor=acting_user(request), reason=reason, **values)
             ),
         )
         if saved:
@@ -112,11 +122,11 @@ def steward_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     return render(request, "governance/admin_form.html", context, status=_status(request, form))
 
 
-def _fields(obj, names: tuple[str, ...]) -> dict:
+def _fields(obj: models.Model | None, names: tuple[str, ...]) -> dict[str, Any]:
     return {name: getattr(obj, name) for name in names} if obj else {}
 
 
-def _save(form: forms.Form, write):
+def _save(form: forms.Form, write: Callable[[], _Saved]) -> _Saved | None:
     """Run the service; its validation errors land on the form instead of a crash."""
     try:
         return write()

@@ -14,6 +14,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from lineage_portal.access import acting_user
+
 from ..csv_io import CSV_COLUMNS, csv_lines, governance_csv_import, governance_csv_rows
 from ..forms import CsvApplyForm, CsvUploadForm
 from ..permissions import can_classify, can_export
@@ -27,7 +29,7 @@ MAX_PENDING = 3  # uploads kept per session; older previews expire
 @governance_page("export")
 def csv_export(request: HttpRequest) -> StreamingHttpResponse:
     """Every governed asset as CSV, streamed row by row (auditors and admins)."""
-    rows = governance_csv_rows(actor=request.user)
+    rows = governance_csv_rows(actor=acting_user(request))
     response = StreamingHttpResponse(csv_lines(rows), content_type="text/csv; charset=utf-8")
     filename = f"governance-{timezone.localdate():%Y-%m-%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -50,7 +52,10 @@ def csv_preview(request: HttpRequest) -> HttpResponse:
         return render(request, "governance/csv.html", _context(request, form), status=400)
     reason = form.cleaned_data["reason"]
     report = governance_csv_import(
-        actor=request.user, lines=form.text.splitlines(keepends=True), reason=reason, dry_run=True
+        actor=acting_user(request),
+        lines=form.text.splitlines(keepends=True),
+        reason=reason,
+        dry_run=True,
     )
     name = form.cleaned_data["file"].name
     context = _context(request, form)
@@ -69,7 +74,9 @@ def csv_apply(request: HttpRequest) -> HttpResponse:
         context["expired"] = True
         return render(request, "governance/csv.html", context, status=400)
     report = governance_csv_import(
-        actor=request.user, lines=upload["text"].splitlines(keepends=True), reason=upload["reason"]
+        actor=acting_user(request),
+        lines=upload["text"].splitlines(keepends=True),
+        reason=upload["reason"],
     )
     context.update(report=report, filename=upload["name"], applied=True)
     return render(request, "governance/csv.html", context)

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from graph.keys import dataset_key, key_name
-from graph.masking import leakiest
+from graph.masking import carries_value, leakiest, upstream_vocabulary
 from graph.sources.base import KnownColumn, QueryRecord
 from graph.sql import ParseResult, fingerprint
 from graph.store.base import EdgeObservation, ReadObservation, column_key
@@ -203,7 +203,8 @@ class WindowAssembly:
         }
         maskings: dict[tuple[str, str], list[str]] = {pair: [] for pair in table_pairs}
         at, ok, runs = record.start_time, record.succeeded, record.executions
-        for up, up_col, down, down_col, masking in self._column_pairs(record, result):
+        for up, up_col, down, down_col, vocabulary in self._column_pairs(record, result):
+            masking, flow_type, subtype, masked = vocabulary
             if ok:
                 self.columns.update({(up, up_col), (down, down_col)})
             self._edge(
@@ -211,23 +212,34 @@ class WindowAssembly:
                 column_key(down, down_col),
                 "column",
                 at,
-                {**details, "masking": masking},
+                {
+                    **details,
+                    "masking": masking,
+                    "flow_type": flow_type,
+                    "subtype": subtype,
+                    "masked": masked,
+                },
                 ok,
                 runs,
             )
-            maskings.setdefault((up, down), []).append(masking)
+            found = maskings.setdefault((up, down), [])
+            if carries_value(flow_type):  # a filter or join column says nothing of what lands
+                found.append(masking)
         for (up, down), seen in maskings.items():
             masking = leakiest(*seen)
             self._edge(up, down, "dataset", at, {**details, "masking": masking}, ok, runs)
 
     def _column_pairs(self, record: QueryRecord, result: ParseResult) -> list[tuple]:
-        """(upstream key, column, downstream key, column, masking) for every column edge."""
+        """(upstream key, column, downstream key, column, vocabulary) for every column edge.
+
+        The vocabulary is (masking, flow_type, subtype, masked), see ``graph.masking``.
+        """
         parsed = {}
         for lineage in result.column_lineage:
             down = self.key(lineage.table, record)
             for up in lineage.upstreams:
                 pair = (self.key(up.table, record), up.column.lower(), down, lineage.column.lower())
-                parsed[pair] = up.transform
+                parsed[pair] = upstream_vocabulary(up)
         warehouse = [
             (
                 self.key(src.object_name, record),
@@ -241,10 +253,10 @@ class WindowAssembly:
             for src in col.direct_sources
         ]
         if warehouse:
-            return [
-                (*pair, parsed.get(pair, "unknown")) for pair in warehouse if pair[0] and pair[2]
-            ]
-        return [(*pair, transform) for pair, transform in parsed.items() if pair[0] and pair[2]]
+            # The warehouse's directSources are direct; how the value changed is the parser's.
+            unknown = ("unknown", "DIRECT", None, None)
+            return [(*p, parsed.get(p, unknown)) for p in warehouse if p[0] and p[2]]
+        return [(*p, vocabulary) for p, vocabulary in parsed.items() if p[0] and p[2]]
 
     # --- the window, for merging -------------------------------------------------------
     def batch(self) -> LineageBatch:

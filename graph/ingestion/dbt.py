@@ -30,7 +30,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from graph import keys
-from graph.masking import leakiest
+from graph.masking import Vocabulary, carries_value, leakiest, upstream_vocabulary
 from graph.models import IngestionRun, ParseFailure, Source
 from graph.sources.base import FetchIssue
 from graph.sources.dbt import (
@@ -70,8 +70,11 @@ class DbtLineage:
 
 def column_pairs(
     artifacts: DbtArtifacts, node: DbtNode, parser, schema: dict
-) -> tuple[dict[tuple[str, str, str], str], str | None]:
-    """{(upstream key, upstream column, column): transform} from the compiled SQL, and an error."""
+) -> tuple[dict[tuple[str, str, str], Vocabulary], str | None]:
+    """{(upstream key, upstream column, column): vocabulary} from the compiled SQL, and an error.
+
+    The vocabulary is (masking, flow_type, subtype, masked), see ``graph.masking``.
+    """
     if not node.compiled_sql:
         return {}, "no compiled SQL in the manifest (run dbt compile, build or docs generate)"
     result = parser.parse(
@@ -83,7 +86,7 @@ def column_pairs(
     )
     if result.error:
         return {}, f"compiled SQL: {result.error}"
-    pairs: dict[tuple[str, str, str], str] = {}
+    pairs: dict[tuple[str, str, str], Vocabulary] = {}
     for lineage in result.column_lineage:
         for up in lineage.upstreams:
             key = keys.dataset_key(
@@ -91,7 +94,10 @@ def column_pairs(
             )
             if key and key != artifacts.key(node):  # an incremental model reading itself
                 pair = (key, up.column.lower(), lineage.column.lower())
-                pairs[pair] = leakiest(pairs.get(pair), up.transform)
+                found = upstream_vocabulary(up)
+                known = pairs.get(pair)
+                if known is None or leakiest(known[0], found[0]) != known[0]:
+                    pairs[pair] = found
     return pairs, None
 
 
@@ -122,24 +128,28 @@ def node_lineage(
     pairs, error = column_pairs(artifacts, node, parser, schema)
     if error:
         lineage.issues.append(FetchIssue(node.unique_id, error, node.compiled_sql or ""))
-    by_table: dict[str, str] = {}
-    for (up, up_col, down_col), masking in sorted(pairs.items()):
+    by_table: dict[str, str | None] = {}
+    for (up, up_col, down_col), (masking, flow_type, subtype, masked) in sorted(pairs.items()):
         bucket.append(
             EdgeObservation(
                 column_key(up, up_col),
                 column_key(down, down_col),
                 "column",
                 masking=masking,
+                flow_type=flow_type,
+                subtype=subtype,
+                masked=masked,
                 **details,
             )
         )
         lineage.columns |= {(up, up_col), (down, down_col)}
-        by_table[up] = leakiest(by_table.get(up), masking)
+        by_table.setdefault(up, None)
+        if carries_value(flow_type):  # a filter or join column says nothing of what lands
+            by_table[up] = leakiest(by_table[up], masking)
     declared = {artifacts.key(up) for up in upstream_nodes(artifacts, node, lineage.issues)}
     for up in sorted((declared | set(by_table)) - {down, None}):
-        bucket.append(
-            EdgeObservation(up, down, "dataset", masking=by_table.get(up, "unknown"), **details)
-        )
+        masking = by_table.get(up) or "unknown"
+        bucket.append(EdgeObservation(up, down, "dataset", masking=masking, **details))
         _dataset(lineage, artifacts.platform, up, "table", details["first_seen"])
 
 

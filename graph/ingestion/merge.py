@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from graph.keys import column_key, key_name
 from graph.models import Dataset, IngestionRun, ParseFailure, Source
+from graph.signals import run_finished
 from graph.store.base import (
     ColumnNode,
     DatasetNode,
@@ -194,6 +195,8 @@ def run_finish(
     run.save()
     if status == IngestionRun.Status.SUCCEEDED:
         watermark_advance(source_id=run.source_id, end=run.window_end)
+    # Listeners that act on it do so once the run's transaction commits (their concern).
+    run_finished.send(sender=IngestionRun, run=run)
     return run
 
 

@@ -18,7 +18,6 @@ from .catalog import (
     name_search,
 )
 from .ingestion import (
-    BACKFILL_STATE_LABELS,
     MAX_LISTED_WINDOWS,
     RECENT_BACKFILLS,
     BackfillProgress,
@@ -29,7 +28,6 @@ from .ingestion import (
     backfill_get,
     backfill_progress,
     backfill_windows,
-    duration_text,
     ingestion_overview,
     ingestion_run_get,
     ingestion_run_list,
@@ -49,7 +47,6 @@ from .lineage import (
 )
 
 __all__ = [
-    "BACKFILL_STATE_LABELS",
     "LINEAGE_MAX_DEPTH",
     "LINEAGE_NODE_LIMIT",
     "AmbiguousColumn",
@@ -81,7 +78,6 @@ __all__ = [
     "dataset_get_by_key",
     "dataset_neighbour_counts",
     "dataset_suggestions",
-    "duration_text",
     "end_of_day",
     "ingestion_overview",
     "ingestion_run_get",

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
 from django.db.models import F, Q, QuerySet
-from django.urls import reverse
 
 from graph.elements import registered_catalog
 from graph.models import Column, Dataset, IngestionRun, Source
@@ -36,7 +37,7 @@ class SearchHit:
     name: str
     qualified_name: str
     platform: str
-    url: str
+    dataset_id: int
     exact: bool
     dataset_key: str
     key: str = ""
@@ -116,6 +117,8 @@ def dataset_neighbour_counts(*, key: str) -> dict[str, int]:
     }
 
 
+_Row = TypeVar("_Row", Dataset, Column)
+
 # Quotes people paste around identifiers: "PROD_DB"."RAW", `raw`.`customers`, [dbo].[x].
 _QUOTES = str.maketrans("", "", "\"'`[]")
 
@@ -145,9 +148,10 @@ def name_search(*, query: str, limit: int = SEARCH_LIMIT) -> list[SearchHit]:
 def _name_matches(needle: str, limit: int) -> tuple[list[Dataset], list[Column]]:
     table, _, column = needle.partition("#")
     if "://" in needle:  # a catalog key
-        datasets = list(Dataset.objects.filter(key=table))
-        columns = Column.objects.filter(dataset__key=table, name__iexact=column) if column else []
-        return datasets, list(columns.select_related("dataset") if column else [])
+        keyed = Column.objects.select_related("dataset").filter(
+            dataset__key=table, name__iexact=column
+        )
+        return list(Dataset.objects.filter(key=table)), list(keyed) if column else []
     parts = needle.split(".")
     datasets = list(
         Dataset.objects.filter(Q(name__icontains=needle) | Q(key__icontains=needle))[:limit]
@@ -167,7 +171,9 @@ def _name_matches(needle: str, limit: int) -> tuple[list[Dataset], list[Column]]
     return _unique(datasets)[:limit], _unique(columns)[:limit]
 
 
-def _ends_with(queryset: QuerySet, needle: str, qualified) -> list:
+def _ends_with(
+    queryset: QuerySet[_Row], needle: str, qualified: Callable[[_Row], str]
+) -> list[_Row]:
     """Rows whose qualified name is ``needle`` or ends with ``.needle``."""
     return [
         row
@@ -176,8 +182,8 @@ def _ends_with(queryset: QuerySet, needle: str, qualified) -> list:
     ]
 
 
-def _unique(rows: list) -> list:
-    seen: dict[int, object] = {}
+def _unique(rows: list[_Row]) -> list[_Row]:
+    seen: dict[int, _Row] = {}
     for row in rows:
         seen.setdefault(row.pk, row)
     return list(seen.values())
@@ -195,7 +201,7 @@ def _dataset_hit(d: Dataset, needle: str) -> SearchHit:
         name=d.name,
         qualified_name=d.qualified_name,
         platform=d.platform,
-        url=reverse("dataset_detail", kwargs={"pk": d.pk}),
+        dataset_id=d.pk,
         exact=_is_exact(needle, d.name, d.qualified_name, d.key),
         dataset_key=d.key,
         key=d.key,
@@ -209,7 +215,7 @@ def _column_hit(c: Column, needle: str) -> SearchHit:
         name=c.name,
         qualified_name=qualified,
         platform=c.dataset.platform,
-        url=reverse("dataset_detail", kwargs={"pk": c.dataset_id}) + f"#col-{c.name}",
+        dataset_id=c.dataset_id,
         exact=_is_exact(needle, c.name, qualified, c.key),
         dataset_key=c.dataset.key,
         key=c.key,

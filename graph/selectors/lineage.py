@@ -1,21 +1,23 @@
-"""Lineage reads: a dataset's neighbourhood as cytoscape elements, with catalog fields."""
+"""Lineage reads: a dataset's neighbourhood from the graph store, with what catalogs know of it.
+
+Drawing it (cytoscape elements, links) is ``graph.presenters.lineage_elements``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
-from django.urls import reverse
 from django.utils import timezone
 
-from graph.elements import chain_catalogs, registered_catalog, subgraph_to_elements
+from graph.elements import chain_catalogs, registered_catalog
 from graph.models import Column, Dataset
 from graph.store import get_store
-from graph.store.base import MAX_DEPTH, Direction, Level, Node, Subgraph
+from graph.store.base import MAX_DEPTH, Direction, Edge, Level, Node, Subgraph
 
 # The config's graph.max_depth bounds what pages and the API draw: deeper is unreadable.
 LINEAGE_MAX_DEPTH = min(settings.LINEAGE_CONFIG["graph"]["max_depth"], MAX_DEPTH)
@@ -30,11 +32,16 @@ class LineageNotFound(LookupError):
 
 @dataclass(frozen=True)
 class Lineage:
-    """A drawn neighbourhood: cytoscape elements plus what the page says about them."""
+    """A neighbourhood, and what the catalogs know of its nodes (``dataset_id``, ``schema``,
+    ``data_type``, and every registered decorator's fields, by node key)."""
 
     center: str
-    elements: list[dict[str, Any]]
+    subgraph: Subgraph
     truncated: bool
+    catalog: dict[str, dict[str, Any]]
+    # At table level: the column edges among its datasets, so that a table edge can say
+    # whether it carries a sensitive value unmasked.
+    column_edges: list[Edge] = field(default_factory=list)
     left_out: int = 0  # datasets within reach that were not drawn (when truncated)
     focus: str = ""  # the column the page was opened on, if any
 
@@ -43,10 +50,10 @@ class Lineage:
 
 
 def catalog_node_fields(keys: Sequence[str]) -> dict[str, dict[str, Any]]:
-    """The graph side's own decoration: dataset page links and column data types."""
+    """The graph side's own catalog facts: datasets' ids and schemas, columns' data types."""
     fields: dict[str, dict[str, Any]] = {}
     for pk, key, schema in Dataset.objects.filter(key__in=keys).values_list("pk", "key", "schema"):
-        fields[key] = {"url": reverse("dataset_detail", kwargs={"pk": pk}), "schema": schema}
+        fields[key] = {"dataset_id": pk, "schema": schema}
     column_keys = [key for key in keys if "#" in key]
     for key, data_type, ordinal in Column.objects.filter(key__in=column_keys).values_list(
         "key", "data_type", "ordinal"
@@ -64,7 +71,7 @@ def lineage_get(
     as_of: date | None = None,
     limit: int = LINEAGE_NODE_LIMIT,
 ) -> Lineage:
-    """The neighbourhood of a dataset as cytoscape elements, decorated by every catalog.
+    """The neighbourhood of a dataset, with what every catalog knows of its nodes.
 
     At table level the column edges are read too, so that a table edge can say whether it
     carries a sensitive value unmasked. Raises ``LineageNotFound`` when neither the graph
@@ -87,10 +94,16 @@ def lineage_get(
         if subgraph.truncated:
             left_out = _reach_count(store, node.key, depth, direction, end_of_day(as_of)) - limit
     catalog = chain_catalogs(catalog_node_fields, registered_catalog())
+    # The sources of column edges are asked too: whether they are sensitive decides how
+    # their edges are drawn.
+    keys = [node.key for node in subgraph.nodes]
+    keys += sorted({e.upstream for e in (*subgraph.edges, *column_edges)} - set(keys))
     return Lineage(
         center=subgraph.center,
-        elements=subgraph_to_elements(subgraph, catalog=catalog, column_edges=column_edges),
+        subgraph=subgraph,
         truncated=subgraph.truncated,
+        catalog=catalog(keys) if keys else {},
+        column_edges=column_edges,
         left_out=max(left_out, 0),
     )
 
@@ -115,13 +128,7 @@ def column_lineage_get(*, column: str, dataset: str = "", **query: Any) -> Linea
     """
     key = column_key_resolve(column=column, dataset=dataset)
     lineage = lineage_get(key=key.partition("#")[0], **{**query, "level": "column"})
-    return Lineage(
-        center=lineage.center,
-        elements=lineage.elements,
-        truncated=lineage.truncated,
-        left_out=lineage.left_out,
-        focus=key,
-    )
+    return replace(lineage, focus=key)
 
 
 class AmbiguousColumn(LookupError):

@@ -6,6 +6,7 @@ backend's lookup function, and the ordering rules the contract suite relies on.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import replace
@@ -13,6 +14,7 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 from graph.keys import ColumnKey, DatasetKey
+from graph.masking import FLOW_TYPES
 
 from .base import (
     MAX_DEPTH,
@@ -31,6 +33,8 @@ from .base import (
 T = TypeVar("T")
 
 LEVELS = ("dataset", "column")
+# OpenLineage names the common subtypes; producers may use others of the same shape.
+_SUBTYPE = re.compile(r"^[A-Z][A-Z_]{0,15}$")
 PRINCIPAL_KINDS = ("user", "role")
 DIRECTIONS = ("upstream", "downstream", "both")
 PLACEHOLDER_KIND = "unknown"  # a dataset only known as the end of an edge or a read
@@ -144,6 +148,14 @@ def valid_edge(row: EdgeObservation, aliases: dict[str, str]) -> EdgeObservation
         raise ValueError(f"first_seen is after last_seen for {row.upstream} -> {row.downstream}")
     if row.run_count < 0:
         raise ValueError(f"run_count must not be negative, got {row.run_count}")
+    if row.flow_type is not None:
+        check_choice(row.flow_type, FLOW_TYPES, "flow_type")
+    if row.subtype is not None and not _SUBTYPE.match(row.subtype):
+        raise ValueError(
+            f"subtype must be an upper-case word of at most 16 letters, got {row.subtype!r}"
+        )
+    if row.masked not in (None, True, False):
+        raise ValueError(f"masked must be true, false or null, got {row.masked!r}")
     return replace(
         row,
         upstream=aliases.get(row.upstream, row.upstream),

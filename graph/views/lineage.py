@@ -10,7 +10,7 @@ from django.template.loader import get_template
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from .. import selectors
+from .. import presenters, selectors
 from ..models import Dataset
 from ..store.base import StoreError
 
@@ -77,7 +77,7 @@ def catalog_search(request: HttpRequest) -> HttpResponse:
     exact = [hit for hit in hits if hit.exact]
     if len(hits) == 1 or len(exact) == 1:
         hit = (exact or hits)[0]
-        return redirect(_lineage_of(hit) if to_lineage else hit.url)
+        return redirect(_lineage_of(hit) if to_lineage else presenters.search_hit_url(hit))
     return render(
         request, "graph/search.html", {"query": query, "hits": hits, "to_lineage": to_lineage}
     )
@@ -180,7 +180,7 @@ def _graph_data(lineage: selectors.Lineage, **query: str | int) -> dict:
         "truncated": lineage.truncated,
         "left_out": lineage.left_out,
         "focus": lineage.focus,
-        "elements": lineage.elements,
+        "elements": presenters.lineage_elements(lineage),
         "query": {
             "depth": DEFAULT_DEPTH,
             "direction": "both",

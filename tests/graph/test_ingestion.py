@@ -52,7 +52,13 @@ def _assert_demo_lineage(store, job, history):
         r.key for r in store.downstream(f"{SF}.raw.customers#phone", depth=5)
     }
     # Hashed PII: SHA2(email) into the analytics dimension.
-    assert _edge(store, STG_EMAIL, f"{SF}.analytics.dim_customers#email_hash").masking == "hashed"
+    hashed = _edge(store, STG_EMAIL, f"{SF}.analytics.dim_customers#email_hash")
+    assert hashed.masking == "hashed"
+    # OpenLineage's vocabulary rides on every column edge: the copy is a direct identity
+    # that masks nothing, the hash a direct transformation that masks.
+    copied = _edge(store, RAW_EMAIL, STG_EMAIL)
+    assert (copied.flow_type, copied.subtype, copied.masked) == ("DIRECT", "IDENTITY", False)
+    assert (hashed.flow_type, hashed.masked) == ("DIRECT", True)
     # Who read the leaky export.
     readers = {
         (r.principal, r.principal_kind) for r in store.readers(f"{SF}.marts.marketing_export")

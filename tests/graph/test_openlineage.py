@@ -272,6 +272,10 @@ def test_client_start_and_complete_build_table_and_column_lineage(emit, app_stor
         (column_key(RAW, "amount"), "total"): "aggregated",
         (column_key(RAW, "country"), "country_upper"): "transformed",
     }, "the INDIRECT filter on COUNTRY is not column lineage"
+    hashed = edge(app_store, column_key(RAW, "email"), column_key(SUMMARY, "email_hash"))
+    assert (hashed.flow_type, hashed.subtype, hashed.masked) == ("DIRECT", "TRANSFORMATION", True)
+    total = edge(app_store, column_key(RAW, "amount"), column_key(SUMMARY, "total"))
+    assert (total.flow_type, total.subtype, total.masked) == ("DIRECT", "AGGREGATION", False)
 
 
 @pytest.mark.django_db(transaction=True)

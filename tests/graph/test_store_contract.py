@@ -186,6 +186,39 @@ def test_latest_observation_sets_status_and_masking(store):
     assert edge.level == "dataset"
 
 
+def test_latest_observation_sets_the_openlineage_vocabulary(store):
+    a, b = col("a", "email"), col("b", "email")
+    store.merge_edges(
+        [obs(a, b, 1, 5, level="column", flow_type="DIRECT", subtype="IDENTITY", masked=False)]
+    )
+    newer = dict(flow_type="DIRECT", subtype="TRANSFORMATION", masked=True, masking="hashed")
+    store.merge_edges([obs(a, b, 6, 9, level="column", **newer)])
+    older = dict(flow_type="INDIRECT", subtype="FILTER", masked=False)
+    store.merge_edges([obs(a, b, 2, 3, level="column", **older)])
+    edge = only_edge(store, a, b)
+    assert (edge.flow_type, edge.subtype, edge.masked, edge.masking) == (
+        "DIRECT",
+        "TRANSFORMATION",
+        True,
+        "hashed",
+    )
+
+
+def test_an_edge_nobody_described_has_no_vocabulary(store):
+    store.merge_edges([obs(ds("a"), ds("b"), 1, 2)])
+    edge = only_edge(store, ds("a"), ds("b"))
+    assert (edge.flow_type, edge.subtype, edge.masked) == (None, None, None)
+
+
+@pytest.mark.parametrize(
+    "bad", [dict(flow_type="SIDEWAYS"), dict(subtype="lower case"), dict(masked="yes")]
+)
+def test_the_vocabulary_is_checked_before_writing(store, bad):
+    with pytest.raises(ValueError):
+        store.merge_edges([obs(ds("a"), ds("b"), 1, 2, **bad)])
+    assert store.counts().dataset_edges == 0
+
+
 def test_naive_datetimes_are_refused(store):
     naive = obs(ds("a"), ds("b"), 1, 2)
     naive = replace(naive, first_seen=naive.first_seen.replace(tzinfo=None))
@@ -272,6 +305,38 @@ def test_reach_from_several_sources(store):
         ds("x"): reached(("c", 1)),
         ds("missing"): [],
     }
+
+
+def test_edges_from_a_frontier_of_datasets_and_columns(store):
+    chain(store, "a", "b", "c")
+    store.merge_edges(
+        [
+            obs(col("a", "x"), col("b", "x"), 1, 2, level="column", masked=False),
+            obs(col("b", "x"), col("c", "x"), 5, 6, level="column", masked=True),
+        ]
+    )
+    edges = store.edges_from([ds("a"), col("b", "x"), ds("nowhere")])
+    assert [(e.upstream, e.downstream, e.level) for e in edges] == [
+        (col("b", "x"), col("c", "x"), "column"),
+        (ds("a"), ds("b"), "dataset"),
+    ]
+    assert edges[0].masked is True
+    assert store.edges_from([col("b", "x")], as_of=day(3)) == []
+    assert store.edges_from([]) == []
+    into = store.edges_to([ds("c"), col("b", "x")])
+    assert [(e.upstream, e.downstream) for e in into] == [
+        (col("a", "x"), col("b", "x")),
+        (ds("b"), ds("c")),
+    ]
+    assert store.edges_to([col("c", "x")], as_of=day(4)) == []
+
+
+def test_edges_from_follows_a_renamed_key(store):
+    chain(store, "a", "b")
+    store.rename_dataset(ds("a"), ds("a2"))
+    assert [(e.upstream, e.downstream) for e in store.edges_from([ds("a")])] == [
+        (ds("a2"), ds("b"))
+    ]
 
 
 @pytest.mark.parametrize("bad", [0, 21, "3", True, 2.0, None])

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from graph.keys import column_key
-from graph.masking import MASKING_ORDER
+from graph.masking import DIRECT, MASKING_ORDER, Vocabulary, vocabulary_for
 from graph.store.base import EdgeObservation
 
 from .naming import dataset_name
@@ -32,6 +32,7 @@ DATASET_TYPES = {
 IDENTITY, UNKNOWN, TRANSFORMED = "identity", "unknown", "transformed"
 AGGREGATED, REDACTED, HASHED = "aggregated", "redacted", "hashed"
 SUBTYPE_MASKING = {"IDENTITY": IDENTITY, "TRANSFORMATION": TRANSFORMED, "AGGREGATION": AGGREGATED}
+_SUBTYPE = re.compile(r"^[A-Z][A-Z_]{0,15}$")
 _HASH_HINT = re.compile(r"hash|sha-?\d|md5|digest|encrypt|fingerprint|hmac", re.IGNORECASE)
 
 
@@ -70,6 +71,37 @@ def input_masking(source: dict, spec: dict) -> str | None:
     return SUBTYPE_MASKING.get(legacy, UNKNOWN)
 
 
+def transformation_vocabulary(transformation: dict) -> Vocabulary | None:
+    """(masking, flow_type, subtype, masked) of one DIRECT transformation; None if INDIRECT."""
+    label = transformation_masking(transformation)
+    if label is None:
+        return None
+    subtype = str(transformation.get("subtype") or "").upper()
+    return (
+        label,
+        DIRECT,
+        subtype if _SUBTYPE.match(subtype) else None,
+        transformation.get("masking") is True,
+    )
+
+
+def input_vocabulary(source: dict, spec: dict) -> Vocabulary | None:
+    """The vocabulary of one input field of a column (the leakiest of its transformations).
+
+    None when it only filters or joins. Without ``transformations`` it is what the older
+    ``transformationType`` label implies.
+    """
+    transformations = [t for t in source.get("transformations") or [] if isinstance(t, dict)]
+    if transformations:
+        found = [v for t in transformations if (v := transformation_vocabulary(t)) is not None]
+        return min(found, key=lambda v: MASKING_ORDER.index(v[0])) if found else None
+    label = input_masking(source, spec)
+    if label is None:
+        return None
+    flow_type, subtype, masked = vocabulary_for(label)
+    return label, flow_type, subtype, masked
+
+
 def _masked(description: Any) -> str:
     return HASHED if _HASH_HINT.search(str(description or "")) else REDACTED
 
@@ -96,6 +128,8 @@ class EventLineage:
     outputs: list[str] = field(default_factory=list)
     # (upstream dataset, column, downstream dataset, column) → masking
     flows: dict[tuple[str, str, str, str], str] = field(default_factory=dict)
+    # the same flows → the full vocabulary of the transformation that set their masking
+    vocabulary: dict[tuple[str, str, str, str], Vocabulary] = field(default_factory=dict)
 
     def add(self, namespace: str, name: str, facets: Any = None) -> EventDataset:
         platform, normalized = dataset_name(namespace, name)
@@ -143,9 +177,10 @@ def event_lineage(inputs: list[dict], outputs: list[dict]) -> EventLineage:
 def _add_flows(lineage: EventLineage, output: EventDataset, facet: dict) -> None:
     for column, spec in (facet.get("fields") or {}).items():
         for source in spec.get("inputFields") or []:
-            masking = input_masking(source, spec)
-            if masking is None:
+            vocabulary = input_vocabulary(source, spec)
+            if vocabulary is None:
                 continue
+            masking = vocabulary[0]
             upstream = lineage.add(source["namespace"], source["name"])
             flow = (upstream.key, source["field"].lower(), output.key, column.lower())
             if flow[:2] == flow[2:]:
@@ -153,6 +188,8 @@ def _add_flows(lineage: EventLineage, output: EventDataset, facet: dict) -> None
             for dataset, name in ((upstream, flow[1]), (output, flow[3])):
                 dataset.columns.setdefault(name, None)
             lineage.flows[flow] = _weakest(masking, lineage.flows.get(flow, masking))
+            if lineage.flows[flow] == masking:
+                lineage.vocabulary[flow] = vocabulary
 
 
 @dataclass(frozen=True)
@@ -164,8 +201,19 @@ class EventRun:
     job: str
     job_version: str | None
 
-    def observe(self, upstream: str, downstream: str, level: str, masking: str) -> EdgeObservation:
+    def observe(
+        self,
+        upstream: str,
+        downstream: str,
+        level: str,
+        masking: str,
+        vocabulary: Vocabulary | None = None,
+    ) -> EdgeObservation:
+        _, flow_type, subtype, masked = vocabulary or (masking, None, None, None)
         return EdgeObservation(
+            flow_type=flow_type,
+            subtype=subtype,
+            masked=masked,
             upstream=upstream,
             downstream=downstream,
             level=level,
@@ -198,7 +246,13 @@ def run_edges(
 ) -> tuple[list[EdgeObservation], list[EdgeObservation]]:
     """(dataset edges, column edges) of a completed run."""
     columns = [
-        run.observe(column_key(up, up_col), column_key(down, down_col), "column", masking)
+        run.observe(
+            column_key(up, up_col),
+            column_key(down, down_col),
+            "column",
+            masking,
+            lineage.vocabulary.get((up, up_col, down, down_col)),
+        )
         for (up, up_col, down, down_col), masking in sorted(lineage.flows.items())
     ]
     pairs = {(i, o) for i in lineage.inputs for o in lineage.outputs}

@@ -110,9 +110,6 @@ class EmbeddedStore(EmbeddedGrants, NeighbourhoodFromParts, GraphStore):
             )
         return [f"exists  table {table} (created by migrations)" for table in wanted]
 
-    def ensure_schema(self) -> None:
-        self.apply_schema()
-
     def clear(self) -> None:
         with transaction.atomic():
             for model in (StoreMembership, StoreGrant, StoreRead, StoreEdge, StoreAlias, StoreNode):
@@ -296,6 +293,19 @@ class EmbeddedStore(EmbeddedGrants, NeighbourhoodFromParts, GraphStore):
     def edges_of(self, key: str, *, as_of: datetime | None = None) -> list[Edge]:
         current = self._current(key)
         return self._edges(Q(upstream=current) | Q(downstream=current), utc_or_none(as_of))
+
+    def edges_from(self, keys: Sequence[str], *, as_of: datetime | None = None) -> list[Edge]:
+        return self._edges_at("upstream", keys, as_of)
+
+    def edges_to(self, keys: Sequence[str], *, as_of: datetime | None = None) -> list[Edge]:
+        return self._edges_at("downstream", keys, as_of)
+
+    def _edges_at(self, end: str, keys: Sequence[str], as_of: datetime | None) -> list[Edge]:
+        current = sorted(set(self._aliases(keys).values()))
+        found: list[Edge] = []
+        for chunk in chunked(current, LOOKUP_BATCH):
+            found += self._edges(Q(**{f"{end}__in": chunk}), utc_or_none(as_of))
+        return sorted(found, key=edge_sort_key)
 
     def readers(self, dataset_key: str) -> list[Read]:
         rows = StoreRead.objects.filter(dataset_key=self._current(dataset_key))

@@ -26,7 +26,7 @@ TRAIL_SEP = "\x1f"
 
 _EDGE_COLUMNS = (
     "upstream, downstream, level, transformation_type, query_id, job, job_version, "
-    "execution_status, masking, first_seen, last_seen, run_count"
+    "execution_status, masking, flow_type, subtype, masked, first_seen, last_seen, run_count"
 )
 _LATEST_WINS = (
     "transformation_type",
@@ -35,6 +35,9 @@ _LATEST_WINS = (
     "job_version",
     "execution_status",
     "masking",
+    "flow_type",
+    "subtype",
+    "masked",
 )
 
 
@@ -53,6 +56,9 @@ def to_edge(row: StoreEdge) -> Edge:
         job_version=row.job_version,
         execution_status=row.execution_status,
         masking=row.masking,
+        flow_type=row.flow_type,
+        subtype=row.subtype,
+        masked=row.masked,
     )
 
 
@@ -207,13 +213,16 @@ def upsert_edges(rows: Sequence[EdgeObservation]) -> None:
                 r.job_version,
                 r.execution_status,
                 r.masking,
+                r.flow_type,
+                r.subtype,
+                r.masked,
                 _db_time(r.first_seen),
                 _db_time(r.last_seen),
                 r.run_count,
             )
             for r in rows
         ],
-        ("text",) * 9 + ("timestamptz", "timestamptz", "integer"),
+        ("text",) * 11 + ("boolean", "timestamptz", "timestamptz", "integer"),
     )
     latest = ", ".join(
         f"{col} = CASE WHEN excluded.last_seen > {EDGE}.last_seen THEN excluded.{col} "

@@ -22,6 +22,8 @@ from neo4j import (
 )
 from neo4j.exceptions import AuthError, DriverError, Neo4jError, ServiceUnavailable
 
+from graph.keys import is_column_key
+
 from ..base import (
     ColumnNode,
     Counts,
@@ -143,9 +145,6 @@ class Neo4jStore(Neo4jGrants, NeighbourhoodFromParts, GraphStore):
                 added = summary.counters.constraints_added + summary.counters.indexes_added
                 done.append(f"{'created' if added else 'exists '} {kind} {name}")
         return done
-
-    def ensure_schema(self) -> None:
-        self.apply_schema()
 
     def clear(self) -> None:
         while self._write(lambda tx: tx.run(cypher.CLEAR_SOME, batch=10_000).single()["deleted"]):
@@ -274,6 +273,22 @@ class Neo4jStore(Neo4jGrants, NeighbourhoodFromParts, GraphStore):
     # --- the rest --------------------------------------------------------------------
     def edges_of(self, key: str, *, as_of: datetime | None = None) -> list[Edge]:
         return self._edges(cypher.EDGES_OF, keys=[self._current(key)], as_of=utc_or_none(as_of))
+
+    def edges_from(self, keys: Sequence[str], *, as_of: datetime | None = None) -> list[Edge]:
+        return self._edges_at(cypher.EDGES_FROM, keys, as_of)
+
+    def edges_to(self, keys: Sequence[str], *, as_of: datetime | None = None) -> list[Edge]:
+        return self._edges_at(cypher.EDGES_TO, keys, as_of)
+
+    def _edges_at(self, queries: dict[str, str], keys: Sequence[str], as_of) -> list[Edge]:
+        current = sorted(set(self._aliases(keys).values()))
+        at = utc_or_none(as_of)
+        found: list[Edge] = []
+        for level, query in queries.items():
+            wanted = [k for k in current if is_column_key(k) == (level == "column")]
+            for chunk in chunked(wanted, LOOKUP_BATCH):
+                found += self._edges(query, keys=chunk, as_of=at)
+        return sorted(found, key=edge_sort_key)
 
     def readers(self, dataset_key: str) -> list[Read]:
         key = self._current(dataset_key)

@@ -106,6 +106,9 @@ _LATEST_WINS = (
     "job_version",
     "execution_status",
     "masking",
+    "flow_type",
+    "subtype",
+    "masked",
 )
 
 
@@ -265,6 +268,21 @@ MATCH (n:Dataset|Column {{key: k}})-[e:FEEDS]-()
 WHERE {EDGE_AS_OF}
 RETURN DISTINCT {EDGE_MAP} AS edge
 """
+# One label per query, so each key is an index seek (a label disjunction may scan).
+_EDGES_AT = """
+UNWIND $keys AS k
+MATCH %s
+WHERE %s
+RETURN %s AS edge
+"""
+EDGES_FROM = {
+    level: _EDGES_AT % (f"(:{label} {{key: k}})-[e:FEEDS]->()", EDGE_AS_OF, EDGE_MAP)
+    for level, label in (("column", "Column"), ("dataset", "Dataset"))
+}
+EDGES_TO = {
+    level: _EDGES_AT % (f"()-[e:FEEDS]->(:{label} {{key: k}})", EDGE_AS_OF, EDGE_MAP)
+    for level, label in (("column", "Column"), ("dataset", "Dataset"))
+}
 EDGES_AMONG = f"""
 MATCH (u:Dataset|Column)-[e:FEEDS]->(d:Dataset|Column)
 WHERE u.key IN $keys AND d.key IN $keys AND {EDGE_AS_OF}

@@ -53,6 +53,9 @@ def to_edge(row: dict) -> Edge:
         job_version=row.get("job_version"),
         execution_status=row["execution_status"],
         masking=row["masking"],
+        flow_type=row.get("flow_type"),
+        subtype=row.get("subtype"),
+        masked=row.get("masked"),
     )
 
 

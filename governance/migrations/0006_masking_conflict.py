@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("governance", "0004_catalog_trigram_index"),
+        ("governance", "0005_exposure_findings"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
