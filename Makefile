@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 comma := ,
 
-.PHONY: run test bench install services services-stop lint demo-reset screenshots
+.PHONY: run test bench bench-explorer install services services-stop lint demo-reset screenshots
 
 # One stamp per set of extras ("test+demo" installs ".[test,demo]"), renewed whenever
 # pyproject.toml changes; "base" is the runtime alone.
@@ -38,12 +38,17 @@ test: $(VENV)/.installed-test+demo-$(HASH)
 	@bash scripts/services.sh start all
 	@eval "$$(bash scripts/services.sh env)" && $(VENV)/bin/pytest $(PYTEST_ARGS)
 
-## bench: parser and ingestion benchmarks; writes docs/benchmarks.md.
-bench: $(VENV)/.installed-base-$(HASH)
+## bench: parser, ingestion and lineage explorer benchmarks; writes docs/benchmarks.md.
+## (The "test" extra brings Playwright, which drives Chromium for the explorer.)
+bench: $(VENV)/.installed-test-$(HASH)
 	@bash scripts/services.sh start all
 	@eval "$$(bash scripts/services.sh env)" && $(PY) -m benchmarks.run
 
 ## lint: ruff (lint, then format --check) and mypy (settings in pyproject.toml).
+## bench-explorer: only the lineage explorer at 1,000 datasets; updates its section of docs/benchmarks.md.
+bench-explorer: $(VENV)/.installed-test-$(HASH)
+	@$(PY) -m benchmarks.run --explorer-only
+
 lint: $(VENV)/.installed-lint-$(HASH)
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/ruff format --check .

@@ -90,11 +90,14 @@ def measure(nodes: int = NODES, loads: int = LOADS) -> dict:
         "CELERY_BROKER_URL": "",
     }
     _manage(env, "migrate", "--noinput", "-v", "0")
-    results = {"nodes": nodes, "loads": loads, "goal_seconds": GOAL_SECONDS, "shapes": {}}
+    results: dict = {"nodes": nodes, "loads": loads, "goal_seconds": GOAL_SECONDS, "shapes": {}}
+    load_start = os.getloadavg()[0]
     for shape in ("spread", "one-schema"):
         _manage(env, "shell", "-c", BUILD.format(shape=shape, nodes=nodes, password=PASSWORD))
         with _server(env) as base:
             results["shapes"][shape] = _browse(base, loads)
+    results["load"] = [round(load_start, 1), round(os.getloadavg()[0], 1)]
+    results["cores"] = os.cpu_count()
     return results
 
 
@@ -195,7 +198,7 @@ def render(result: dict | None) -> str:
     if not result:
         return ""
     if "skipped" in result:
-        return f"## Lineage explorer at scale\n\nSkipped: {result['skipped']}.\n"
+        return f"{HEADING}\n\nSkipped: {result['skipped']}.\n"
     rows = []
     for shape, label in (("spread", "spread over 20 schemas"), ("one-schema", "one schema")):
         r = result["shapes"][shape]
@@ -206,16 +209,32 @@ def render(result: dict | None) -> str:
             f" (max {r['drawn_max_seconds']:.2f} s) | {r['pan_seconds'] * 1000:.0f} ms | {met} |"
         )
     return (
-        "## Lineage explorer at scale\n\n"
+        f"{HEADING}\n\n"
         f"Goal: a {result['nodes']:,}-node neighbourhood drawn and pannable in ≤ "
         f"{result['goal_seconds']} s in headless Chromium (1280 × 900). Median of "
         f"{result['loads']} page loads; the time runs from navigation to the graph drawn "
         "(server, transfer, layout, first paint), the pan from `panBy` to the frame that "
-        "shows it. See `benchmarks/explorer.py`.\n\n"
+        "shows it. See `benchmarks/explorer.py`; `python -m benchmarks.run --explorer-only` "
+        "measures it alone.\n\n"
+        f"Load average during the run: {result['load'][0]} → {result['load'][1]} on "
+        f"{result['cores']} cores (other work on the machine slows every figure alike).\n\n"
         "| neighbourhood | on screen | drawn | pan | met |\n|---|---|---|---|---|\n"
         + "\n".join(rows)
         + "\n"
     )
+
+
+HEADING = "## Lineage explorer at scale"
+
+
+def splice(report: str, section: str) -> str:
+    """``report`` with its explorer section replaced by ``section`` (or added before Goals)."""
+    if HEADING in report:
+        before, _, rest = report.partition(HEADING)
+        after = rest[rest.find("\n## ") + 1 :] if "\n## " in rest else ""
+        return before + section + ("\n" + after if after else "")
+    before, goals, after = report.partition("## Goals")
+    return before + section + "\n" + goals + after if goals else report + "\n" + section
 
 
 if __name__ == "__main__":

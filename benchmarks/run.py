@@ -55,12 +55,18 @@ class Options:
     peers: bool = True
     ingest: bool = True
     report_only: bool = False
+    explorer_only: bool = False
     out: Path = ROOT / "docs" / "benchmarks.md"
 
 
 def main(argv: list[str] | None = None) -> None:
     opts = parse_options(argv)
     WORK.mkdir(parents=True, exist_ok=True)
+    if opts.explorer_only:  # the explorer alone, its section replaced in the report
+        section = explorer.render(_explorer())
+        opts.out.write_text(explorer.splice(opts.out.read_text(), section))
+        log(f"wrote the explorer's section into {opts.out}")
+        return
     if opts.report_only:  # figures and report again from the last run's files
         ctx = json.loads((WORK / "results.json").read_text())
         ctx["figures"] = figures()
@@ -106,6 +112,11 @@ def parse_options(argv: list[str] | None) -> Options:
     parser.add_argument("--no-ingest", action="store_true")
     parser.add_argument("--out", type=Path)
     parser.add_argument("--report-only", action="store_true", help="re-render the last run")
+    parser.add_argument(
+        "--explorer-only",
+        action="store_true",
+        help="measure only the lineage explorer and replace its section of the report",
+    )
     args = parser.parse_args(argv)
     opts = Options(peers=not args.no_peers, ingest=not args.no_ingest)
     if args.quick:
@@ -126,6 +137,7 @@ def parse_options(argv: list[str] | None) -> Options:
     if args.out:
         opts.out = args.out
     opts.report_only = args.report_only
+    opts.explorer_only = args.explorer_only
     return opts
 
 
