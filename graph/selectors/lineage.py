@@ -128,6 +128,9 @@ def column_lineage_get(*, column: str, dataset: str = "", **query: Any) -> Linea
     """
     key = column_key_resolve(column=column, dataset=dataset)
     lineage = lineage_get(key=key.partition("#")[0], **{**query, "level": "column"})
+    drawn = {node.key for node in lineage.subgraph.nodes}
+    if key not in drawn and not Column.objects.filter(key=key).exists():
+        raise LineageNotFound(column)
     return replace(lineage, focus=key)
 
 

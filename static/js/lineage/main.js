@@ -64,7 +64,7 @@ function start() {
   });
   window.lineageGraph = cy;
 
-  const actions = { expand, toggleGroup, toggleTable, centredUrl, columnUrl };
+  const actions = { expand, toggleGroup, toggleTable, toggleAllColumns, centredUrl, columnUrl };
   const panel = createPanel({ cy, state, model, boxes, actions });
 
   function reset(elements) {

@@ -109,13 +109,22 @@ export function createPanel(view) {
       h("div", { class: "panel-actions" }, [
         h("button", { type: "button", class: "button small secondary", "data-expand": "upstream", onclick: () => actions.expand(d.id, "upstream") }, ["← Expand upstream"]),
         h("button", { type: "button", class: "button small secondary", "data-expand": "downstream", onclick: () => actions.expand(d.id, "downstream") }, ["Expand downstream →"]),
-        columnLevel ? h("button", { type: "button", class: "button small secondary", "data-toggle-columns": d.id, onclick: () => actions.toggleTable(d.id) }, [state.closedTables.has(d.id) ? "Show its columns" : "Hide its columns"]) : null,
+        columnLevel ? columnsButton(d, columnsDrawn) : null,
       ]),
       h("div", { class: "panel-links" }, [
         d.url ? h("a", { href: d.url, text: "Open the dataset page" }) : h("span", { class: "faint", text: "Not in the catalog yet: seen only in lineage." }),
         isCenter || !state.lineageUrl ? null : h("a", { href: actions.centredUrl(d.id), text: "Centre the lineage on this dataset" }),
       ]),
     ]);
+  }
+
+  /* Fold a table's rows away, bring them back, or (when none has lineage) list them all. */
+  function columnsButton(d, drawn) {
+    const closed = state.closedTables.has(d.id);
+    const none = !closed && !drawn;
+    const label = closed ? "Show its columns" : none ? "Show all its columns" : "Hide its columns";
+    const act = none ? () => actions.toggleAllColumns(d.id) : () => actions.toggleTable(d.id);
+    return h("button", { type: "button", class: "button small secondary", "data-toggle-columns": d.id, onclick: act }, [label]);
   }
 
   function describeColumn(node) {

@@ -229,6 +229,7 @@ export function graphStyle() {
       selector: "edge.indirect",
       style: { "line-style": "dotted", "line-dash-pattern": [2, 4], width: 1, opacity: 0.55, "line-color": "#9aa5b1", "target-arrow-color": "#9aa5b1", label: "" },
     },
+    { selector: "edge.grouped", style: { width: 2.5, "line-color": "#9aa5b1", "target-arrow-color": "#9aa5b1", label: "data(label)" } },
     {
       // A sensitive value arrives readable: the one thing a steward must see at a glance.
       selector: "edge.unmasked-regulated",
@@ -247,7 +248,6 @@ export function graphStyle() {
         "text-margin-y": -9,
       },
     },
-    { selector: "edge.grouped", style: { width: 2.5, "line-color": "#9aa5b1", "target-arrow-color": "#9aa5b1", label: "data(label)" } },
     { selector: "edge.hover", style: { width: 4, "z-index": 10 } },
     { selector: "edge:selected", style: { width: 3.5, "overlay-opacity": 0 } },
     // Highlight mode: everything but the given paths fades.
