@@ -188,6 +188,25 @@ def test_an_edge_says_what_happened_to_the_value(page, demo_site):
     assert "marketing_export.email" in text and "identity" not in text
 
 
+def test_filters_keep_only_sensitive_data_and_value_carrying_paths(page, demo_site):
+    sign_in(page, demo_site, "auditor")
+    page.goto(f"{demo_site.url}/lineage/?dataset={RAW}&level=column")
+    wait_drawn(page)
+    assert page.evaluate(f"window.lineageGraph.getElementById('{RAW}#country').nonempty()")
+    page.get_by_text("Filters", exact=True).click()
+
+    page.get_by_label("Only sensitive data").check()
+    wait_drawn(page)
+
+    drawn = set(page.evaluate("window.lineageGraph.nodes('.column').map(n => n.id())"))
+    assert f"{RAW}#email" in drawn and f"{EXPORT}#email" in drawn
+    assert f"{RAW}#country" not in drawn and f"{RAW}#customer_id" not in drawn
+    page.get_by_label("Only paths that carry a value unmasked").check()
+    wait_drawn(page)
+    edges = page.evaluate("window.lineageGraph.edges('.level-column').map(e => e.data('carries_value'))")
+    assert edges and all(edges), "hashed and indirect edges are filtered out"
+
+
 # --- finding things -------------------------------------------------------------------
 
 
