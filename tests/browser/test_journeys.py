@@ -2,28 +2,35 @@
 
 The demo is seeded once for this module (``seed_demo``: a week of the demo warehouse's
 history, its governance and the warehouse sync), so every test reads the same portal a
-new user would see after ``make run``. Tests that change something run last. The module
-empties the database when it is done, as a transactional test would.
+new user would see after ``make run``. Tests that change something run last.
+
+These tests carry no ``django_db`` mark on purpose: pytest-django runs unmarked tests
+after every database test, so the committed demo never leaks into another test, and
+this module empties the database when it is done (then puts back what the migrations
+seed, as for any later test).
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.apps import apps as django_apps
+from django.conf import settings
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import setup_databases, teardown_databases
 from pytest_django.live_server_helper import LiveServer
 
 from governance.models import AssetGovernance
 
 from .conftest import ARTIFACTS
 
-# django_db: the test database must exist; each test reads it inside a transaction of its
-# own, while the seeded demo stays committed for the whole module.
-pytestmark = [pytest.mark.browser, pytest.mark.django_db]
+pytestmark = pytest.mark.browser
 
 RAW = "snowflake://prod_db.raw.customers"
 STG = "snowflake://prod_db.staging.stg_customers"
@@ -40,6 +47,8 @@ def demo_site(django_db_setup, django_db_blocker):
     the database is emptied after each test, demo and all.
     """
     with django_db_blocker.unblock():
+        created = _test_database()
+        _migrations_seed()  # an earlier transactional test may have emptied the database
         with open(os.devnull, "w") as quiet:
             call_command("seed_demo", days=7, stdout=quiet)
         server = LiveServer("localhost")
@@ -47,6 +56,30 @@ def demo_site(django_db_setup, django_db_blocker):
     server.stop()
     with django_db_blocker.unblock():
         call_command("flush", interactive=False, verbosity=0)
+        _migrations_seed()
+        if created is not None:
+            teardown_databases(created, verbosity=0)
+
+
+def _test_database():
+    """Create the test database when no database test of this run asked for it (this module
+    run alone); never seed the developer's own database."""
+    if connection.settings_dict["NAME"] == settings.DATABASES["default"]["TEST"]["NAME"]:
+        return None
+    return setup_databases(verbosity=0, interactive=False, aliases={"default"})
+
+
+def _migrations_seed() -> None:
+    """What governance's data migration seeds: the built-in tags and the audit chain head."""
+    seeded = importlib.import_module("governance.migrations.0002_seed_tags_and_chain_head")
+    seeded.seed(django_apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _database(demo_site, django_db_blocker):
+    """The live server and the tests' own checks read the seeded database as it is."""
+    with django_db_blocker.unblock():
+        yield
 
 
 def sign_in(page, site, username: str) -> None:
@@ -203,7 +236,9 @@ def test_filters_keep_only_sensitive_data_and_value_carrying_paths(page, demo_si
     assert f"{RAW}#country" not in drawn and f"{RAW}#customer_id" not in drawn
     page.get_by_label("Only paths that carry a value unmasked").check()
     wait_drawn(page)
-    edges = page.evaluate("window.lineageGraph.edges('.level-column').map(e => e.data('carries_value'))")
+    edges = page.evaluate(
+        "window.lineageGraph.edges('.level-column').map(e => e.data('carries_value'))"
+    )
     assert edges and all(edges), "hashed and indirect edges are filtered out"
 
 
@@ -376,9 +411,6 @@ def test_the_catalog_shows_every_row_without_a_scroll_box(page, demo_site):
     assert last.is_visible()
 
 
-# Transactional: the emulator's address must be committed for the live server to see it.
-# It runs last, so emptying the database afterwards takes nothing from another test.
-@pytest.mark.django_db(transaction=True)
 def test_an_admin_starts_a_demo_backfill_from_the_page(page, demo_site):
     from graph.demo import demo_server, demo_source
 
