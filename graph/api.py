@@ -72,6 +72,9 @@ class LineageQuerySerializer(serializers.Serializer):
 class LineageGraphSerializer(serializers.Serializer):
     center = serializers.CharField()
     truncated = serializers.BooleanField()
+    left_out = serializers.IntegerField(
+        help_text="Datasets within reach that were not drawn (0 unless truncated)"
+    )
     elements = serializers.ListField(
         child=serializers.DictField(), help_text="cytoscape.js elements (nodes, then edges)"
     )
@@ -100,6 +103,7 @@ class LineageGraph(APIView):
         drawn = {
             "center": lineage.center,
             "truncated": lineage.truncated,
+            "left_out": lineage.left_out,
             "elements": presenters.lineage_elements(lineage),
         }
         return Response(LineageGraphSerializer(drawn).data)
