@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 comma := ,
 
-.PHONY: run test bench bench-explorer install services services-stop lint demo-reset screenshots
+.PHONY: run test bench bench-explorer bench-csv bench-load install services services-stop lint demo-reset screenshots
 
 # One stamp per set of extras ("test+demo" installs ".[test,demo]"), renewed whenever
 # pyproject.toml changes; "base" is the runtime alone.
@@ -38,16 +38,28 @@ test: $(VENV)/.installed-test+demo-$(HASH)
 	@bash scripts/services.sh start all
 	@eval "$$(bash scripts/services.sh env)" && $(VENV)/bin/pytest $(PYTEST_ARGS)
 
-## bench: parser, ingestion and lineage explorer benchmarks; writes docs/benchmarks.md.
-## (The "test" extra brings Playwright, which drives Chromium for the explorer.)
+## bench: parser, ingestion, lineage explorer, CSV import and load benchmarks; writes
+## docs/benchmarks.md. (The "test" extra brings Playwright, which drives Chromium for the explorer.)
 bench: $(VENV)/.installed-test-$(HASH)
 	@bash scripts/services.sh start all
 	@eval "$$(bash scripts/services.sh env)" && $(PY) -m benchmarks.run
+	@eval "$$(bash scripts/services.sh env)" && $(PY) -m benchmarks.csv_import
+	@eval "$$(bash scripts/services.sh env)" && $(PY) -m benchmarks.load
 
-## lint: ruff (lint, then format --check) and mypy (settings in pyproject.toml).
+## bench-csv / bench-load: one of them alone (its section of docs/benchmarks.md).
+bench-csv: install
+	@bash scripts/services.sh start all
+	@eval "$$(bash scripts/services.sh env)" && $(PY) -m benchmarks.csv_import
+
+bench-load: install
+	@bash scripts/services.sh start all
+	@eval "$$(bash scripts/services.sh env)" && $(PY) -m benchmarks.load
+
 ## bench-explorer: only the lineage explorer at 1,000 datasets; updates its section of docs/benchmarks.md.
 bench-explorer: $(VENV)/.installed-test-$(HASH)
 	@$(PY) -m benchmarks.run --explorer-only
+
+## lint: ruff (lint, then format --check) and mypy (settings in pyproject.toml).
 
 lint: $(VENV)/.installed-lint-$(HASH)
 	@$(VENV)/bin/ruff check .

@@ -24,7 +24,8 @@ from graph.models import Column, Dataset
 from lineage_portal.access import acting_user
 
 from . import selectors, services
-from .audit import audit_trail_verify
+from .audit_checkpoints import audit_checkpoint_latest
+from .audit_runs import VerificationStatus, audit_verification_status
 from .filters import (
     AuditEventFilterSet,
     CatalogSearchFilterSet,
@@ -98,7 +99,7 @@ class DatasetGovernanceViewSet(_AssetViewSet):
     filterset_class = CatalogSearchFilterSet
 
     def asset_of(self, item: Dataset) -> AssetGovernance:
-        return services.asset_governance_get_or_create(dataset=item)
+        return services.asset_governance_of(dataset=item)
 
     @extend_schema(
         request=AssetGovernanceUpdateSerializer,
@@ -116,7 +117,7 @@ class ColumnGovernanceViewSet(_AssetViewSet):
     filterset_class = ColumnCatalogSearchFilterSet
 
     def asset_of(self, item: Column) -> AssetGovernance:
-        return services.asset_governance_get_or_create(column=item)
+        return services.asset_governance_of(column=item)
 
     @extend_schema(
         request=AssetGovernanceUpdateSerializer,
@@ -267,8 +268,9 @@ class AuditEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Govern
 
 
 class AuditTrailVerify(APIView):
-    """The audit trail's hash chain, recomputed now (its own route: the router would name it
-    ``…-audit-event-verify``, and clients know it as ``api-governance-audit-verify``)."""
+    """The last stored verification of the audit chain (it runs on a schedule) and its anchor
+    (its own route: the router would name it ``…-audit-event-verify``, and clients know it
+    as ``api-governance-audit-verify``)."""
 
     permission_classes = [GovernancePermission]
 
@@ -276,15 +278,28 @@ class AuditTrailVerify(APIView):
         operation_id="v1_governance_audit_events_verify_retrieve", responses=ChainReportSerializer
     )
     def get(self, request: Request) -> Response:
-        """Recompute the hash chain now and report the first problem, if any."""
-        report = audit_trail_verify()
+        """The last verification's result and when it ran; the chain is not recomputed here."""
+        verification = audit_verification_status()
+        latest, checkpoint = verification.latest, audit_checkpoint_latest()
         return Response(
             ChainReportSerializer(
                 {
-                    "intact": report.intact,
-                    "verified": report.verified,
-                    "bad_seq": report.bad_seq,
-                    "problem": report.problem,
+                    "intact": bool(latest and latest.intact and verification.trusted),
+                    "verified": latest.events_checked if latest else 0,
+                    "bad_seq": latest.bad_seq if latest else None,
+                    "problem": _verification_problem(verification),
+                    "kind": latest.kind if latest else "unverified",
+                    "scope": latest.scope if latest else None,
+                    "ran_at": latest.ran_at if latest else None,
+                    "checkpoint": checkpoint.as_dict() if checkpoint else None,
                 }
             ).data
         )
+
+
+def _verification_problem(verification: VerificationStatus) -> str:
+    if verification.latest is None:
+        return "not verified yet"
+    if not verification.trusted:
+        return "the stored verification result was not written by the portal"
+    return verification.latest.problem

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db.models import Q
 from rest_framework import permissions as drf_permissions
 
@@ -127,6 +127,27 @@ def _is_member(user: Any, steward: Steward) -> bool:
 def ensure_can_edit_asset(user: Any, asset: AssetGovernance) -> None:
     if not can_edit_asset(user, asset):
         raise PermissionDenied(edit_refusal(user, asset))
+
+
+# Attesting a review schedules the next one: the one way a steward moves a review date.
+REVIEW_SCHEDULING_ACTIONS = frozenset({"review.attest"})
+
+
+def ensure_can_move_review_date(
+    user: Any, asset: AssetGovernance, *, action: str, reason: str
+) -> None:
+    """Review dates move by attestation, or by a compliance admin who says why (audited)."""
+    if action in REVIEW_SCHEDULING_ACTIONS:
+        return
+    if not can_administer(user):
+        raise PermissionDenied(
+            f"{who(user)} may not move the review date of {asset.key}: it moves when the "
+            "review is attested, or a compliance admin moves it with a reason."
+        )
+    if not (reason or "").strip():
+        raise ValidationError(
+            {"reason": ["Give a reason for moving the review date: it is kept in the audit trail."]}
+        )
 
 
 def edit_refusal(user: Any, asset: AssetGovernance) -> str:

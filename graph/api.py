@@ -65,8 +65,14 @@ class LineageQuerySerializer(serializers.Serializer):
         required=False,
         allow_null=True,
         default=None,
-        help_text="YYYY-MM-DD: lineage as it was at the end of that day",
+        help_text="YYYY-MM-DD: lineage as it was at the end of that day (not in the future)",
     )
+
+    def validate_as_of(self, value):
+        refusal = selectors.as_of_refusal(value)
+        if refusal:
+            raise serializers.ValidationError(refusal)
+        return value
 
 
 class LineageGraphSerializer(serializers.Serializer):

@@ -27,6 +27,12 @@ def _require_port(service: str, url: str, default_port: int) -> None:
         )
 
 
+@pytest.fixture(autouse=True)
+def _audit_checkpoint_dir(tmp_path, settings):
+    """Each test appends audit checkpoints to a file of its own, as a fresh install would."""
+    settings.AUDIT_CHECKPOINT_DIR = str(tmp_path / "audit-checkpoints")
+
+
 @pytest.fixture(scope="session")
 def neo4j_uri() -> str:
     _require_port("Neo4j (Bolt)", settings.TEST_NEO4J_URI, 7687)

@@ -23,7 +23,12 @@ from graph.models import Column, Dataset
 from ..audit import audit_event_append
 from ..errors import StaleAssetError
 from ..models import AssetGovernance, MaskingPolicy, RegulatoryTag, Steward
-from ..permissions import can_edit_asset, edit_refusal, ensure_can_edit_asset
+from ..permissions import (
+    can_edit_asset,
+    edit_refusal,
+    ensure_can_edit_asset,
+    ensure_can_move_review_date,
+)
 from ..validation import changes_clean, due_date_clean, level_clean, tags_clean
 
 if TYPE_CHECKING:
@@ -54,6 +59,22 @@ def asset_governance_get_or_create(
     return AssetGovernance.objects.get_or_create(dataset=dataset)[0]
 
 
+def asset_governance_of(
+    *, dataset: Dataset | None = None, column: Column | None = None
+) -> AssetGovernance:
+    """The governance row of a dataset or column, or an unsaved empty one — never a write.
+
+    Edits take this: the services check permission on it first and create the row only
+    for an edit that is allowed, so a refused edit leaves nothing behind.
+    """
+    if (dataset is None) == (column is None):
+        raise ValidationError("Give exactly one of dataset or column.")
+    found = AssetGovernance.objects.filter(
+        **({"column": column} if column is not None else {"dataset": dataset})
+    ).first()
+    return found or AssetGovernance(dataset=dataset, column=column)
+
+
 def _catalog_by_key(key: str) -> tuple[Dataset | None, Column | None]:
     normalized = normalize_key(key)
     if is_column_key(normalized):
@@ -68,11 +89,12 @@ def _catalog_by_key(key: str) -> tuple[Dataset | None, Column | None]:
 
 
 def _as_asset(item: AssetLike) -> AssetGovernance:
+    """The item's governance row, or an unsaved one (created only once an edit is allowed)."""
     if isinstance(item, AssetGovernance):
         return item
     if isinstance(item, Column):
-        return asset_governance_get_or_create(column=item)
-    return asset_governance_get_or_create(dataset=item)
+        return asset_governance_of(column=item)
+    return asset_governance_of(dataset=item)
 
 
 # --- the single-asset services ----------------------------------------------------------
@@ -219,7 +241,14 @@ def _bulk(
 ) -> BulkResult:
     result = BulkResult()
     with transaction.atomic():
-        pks = {_as_asset(item).pk for item in assets}
+        # Refused assets that were never governed stay that way: no row is created for them.
+        candidates = [_as_asset(item) for item in assets]
+        for asset in candidates:
+            if asset.pk is None and not can_edit_asset(actor, asset):
+                result.refused.append((asset, edit_refusal(actor, asset)))
+        pks = {
+            _created(asset).pk for asset in candidates if asset.pk or can_edit_asset(actor, asset)
+        }
         # Lock in primary-key order so two bulk edits cannot deadlock each other.
         permitted = []
         for asset in _locked(AssetGovernance.objects.filter(pk__in=pks).order_by("pk")):
@@ -255,16 +284,28 @@ def _locked(queryset):
     )
 
 
+def _created(asset: AssetGovernance) -> AssetGovernance:
+    """The saved row of ``asset``: itself, or the row created (or found) for its dataset/column."""
+    if asset.pk is not None:
+        return asset
+    if asset.column_id is not None:
+        return AssetGovernance.objects.get_or_create(column_id=asset.column_id)[0]
+    return AssetGovernance.objects.get_or_create(dataset_id=asset.dataset_id)[0]
+
+
 def asset_lock(asset: AssetGovernance) -> AssetGovernance:
-    """The asset's row, fresh from the database and locked until the transaction ends."""
-    return _locked(AssetGovernance.objects.filter(pk=asset.pk)).get()
+    """The asset's row, fresh from the database and locked until the transaction ends.
+
+    An unsaved asset gets its row created here: call this only once the edit is allowed.
+    """
+    return _locked(AssetGovernance.objects.filter(pk=_created(asset).pk)).get()
 
 
 def asset_values(asset: AssetGovernance) -> dict[str, Any]:
     """The governed fields as objects (tags as a slug-sorted list)."""
     return {
         "classification": asset.classification,
-        "tags": sorted(asset.tags.all(), key=lambda tag: tag.slug),
+        "tags": sorted(asset.tags.all(), key=lambda tag: tag.slug) if asset.pk else [],
         "steward": asset.steward,
         "masking_policy": asset.masking_policy,
         "next_review_due": asset.next_review_due,
@@ -313,6 +354,9 @@ def asset_change(
     event and forces one even when no field changed. Returns the locked, updated row.
     """
     with transaction.atomic():
+        if asset.pk is None:
+            # Judged before the row exists: a refused edit must not leave an empty row.
+            ensure_can_edit_asset(actor, asset)
         locked = asset_lock(asset)
         ensure_can_edit_asset(actor, locked)
         version_check(locked, expected_version)
@@ -320,6 +364,8 @@ def asset_change(
         desired = _desired(current, cleaned, add_tags)
         before, after = asset_snapshot(current), asset_snapshot(desired)
         changed = [name for name in after if after[name] != before[name]]
+        if "next_review_due" in changed and "next_review_due" in cleaned:
+            ensure_can_move_review_date(actor, locked, action=action, reason=reason)
         if not changed and note is None:
             return locked
         old_version = locked.version

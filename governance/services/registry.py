@@ -15,6 +15,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email, validate_slug
 from django.db import models, transaction
 
+from lineage_portal.text_safety import text_validate
+
 from ..audit import audit_event_append
 from ..models import MaskingPolicy, RegulatoryTag, Steward
 from ..permissions import ensure_can_administer
@@ -28,11 +30,12 @@ POLICY_FIELDS = ("name", "kind", "warehouse_policy", "description")
 TAG_FIELDS = ("slug", "name", "description")
 
 
-def _text(value: Any, what: str, *, required: bool = True) -> str:
+def _text(value: Any, what: str, *, required: bool = True, multiline: bool = False) -> str:
+    """Typed text: trimmed; NUL, controls and bidi overrides refused (descriptions keep lines)."""
     text = str(value or "").strip()
     if required and not text:
         raise ValidationError(f"{what} must not be empty.", code="required")
-    return text
+    return text_validate(text, what, multiline=multiline)
 
 
 def _name(value: Any, what: str) -> str:
@@ -177,7 +180,10 @@ def _clean_policy(values: dict[str, Any], instance: MaskingPolicy | None = None)
     unknown = set(values) - set(POLICY_FIELDS)
     if unknown:
         raise ValidationError(f"Unknown masking policy field(s) {', '.join(sorted(unknown))}.")
-    cleaned = {name: _text(value, name, required=False) for name, value in values.items()}
+    cleaned = {
+        name: _text(value, name, required=False, multiline=name == "description")
+        for name, value in values.items()
+    }
     if "name" in values:
         cleaned["name"] = _unique(
             MaskingPolicy,
@@ -239,7 +245,10 @@ def _clean_tag(values: dict[str, Any], instance: RegulatoryTag | None = None) ->
     unknown = set(values) - set(TAG_FIELDS)
     if unknown:
         raise ValidationError(f"Unknown regulatory tag field(s) {', '.join(sorted(unknown))}.")
-    cleaned = {name: _text(value, name, required=False) for name, value in values.items()}
+    cleaned = {
+        name: _text(value, name, required=False, multiline=name == "description")
+        for name, value in values.items()
+    }
     if "slug" in values:
         slug = _text(values["slug"], "Tag slug").lower()
         if instance is not None and instance.builtin and slug != instance.slug:

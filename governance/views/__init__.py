@@ -16,13 +16,21 @@ from .datasets import (
     suggestion_accept,
     suggestion_reject,
 )
-from .oversight import audit_trail, steward_gaps
+from .oversight import audit_trail, audit_verify, steward_gaps
 from .registry import policy_edit, portal_admin, steward_edit
 from .reviews import review_attest, review_queue
-from .transfer import csv_apply, csv_export, csv_page, csv_preview
+from .transfer import (
+    csv_apply,
+    csv_export,
+    csv_import_detail,
+    csv_import_progress,
+    csv_page,
+    csv_preview,
+)
 
 __all__ = [
     "audit_trail",
+    "audit_verify",
     "policy_edit",
     "portal_admin",
     "steward_edit",
@@ -32,6 +40,8 @@ __all__ = [
     "conflict_resolve",
     "csv_apply",
     "csv_export",
+    "csv_import_detail",
+    "csv_import_progress",
     "csv_page",
     "csv_preview",
     "dataset_edit",

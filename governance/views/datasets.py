@@ -26,7 +26,7 @@ from lineage_portal.access import acting_user
 from .. import selectors, services
 from ..forms import AssetForm
 from ..models import AssetGovernance, MaskingConflict, TagSuggestion
-from ..permissions import can_edit_asset, edit_refusal
+from ..permissions import can_administer, can_edit_asset, edit_refusal
 from .common import Due, ago, due, event_rows, governance_page, next_url, not_found, redirect_back
 
 RECENT = 6
@@ -101,7 +101,12 @@ def panel_context(
             form=(
                 bound
                 if is_bound
-                else AssetForm(asset=asset, auto_id=_auto_id(column), choices=choices)
+                else AssetForm(
+                    asset=asset,
+                    auto_id=_auto_id(column),
+                    choices=choices,
+                    can_move_due=can_administer(request.user),
+                )
             )
             if allowed
             else None,
@@ -179,7 +184,7 @@ def dataset_governance(request: HttpRequest, pk: int) -> HttpResponse:
 def dataset_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Save the dataset's own governance (``services.asset_update``)."""
     dataset = get_object_or_404(Dataset, pk=pk)
-    asset = services.asset_governance_get_or_create(dataset=dataset)
+    asset = services.asset_governance_of(dataset=dataset)
     return _asset_edit(request, dataset, asset, column=None)
 
 
@@ -188,14 +193,19 @@ def dataset_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def column_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Save one column's governance (``services.asset_update``)."""
     column = get_object_or_404(Column.objects.select_related("dataset"), pk=pk)
-    asset = services.asset_governance_get_or_create(column=column)
+    asset = services.asset_governance_of(column=column)
     return _asset_edit(request, column.dataset, asset, column=column)
 
 
 def _asset_edit(
     request: HttpRequest, dataset: Dataset, asset: AssetGovernance, *, column: Column | None
 ) -> HttpResponse:
-    form = AssetForm(request.POST, asset=asset, auto_id=_auto_id(column))
+    form = AssetForm(
+        request.POST,
+        asset=asset,
+        auto_id=_auto_id(column),
+        can_move_due=can_administer(request.user),
+    )
     status = 400
     if form.is_valid():
         try:

@@ -188,9 +188,18 @@ def end_of_day(day: date | None) -> datetime | None:
     """The last instant of ``day`` in the portal's time zone: "as of" includes that day."""
     if day is None:
         return None
-    return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min)) - timedelta(
-        microseconds=1
-    )
+    return timezone.make_aware(datetime.combine(day, time.max))
+
+
+def as_of_refusal(day: date | None) -> str | None:
+    """Why ``day`` cannot be an "as of" date, or None: lineage is not known for the future."""
+    latest = timezone.localdate() + timedelta(days=1)
+    if day is not None and day > latest:
+        return (
+            f"“As of” must be a date no later than {latest.isoformat()}: "
+            "lineage is not known for the future."
+        )
+    return None
 
 
 def dataset_suggestions(*, limit: int = 12) -> QuerySet[Dataset]:

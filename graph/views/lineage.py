@@ -53,6 +53,12 @@ class LineageQueryForm(forms.Form):
         error_messages={"invalid": "“As of” must be a date written YYYY-MM-DD, e.g. 2026-06-30."},
     )
 
+    def clean_as_of(self):
+        refusal = selectors.as_of_refusal(self.cleaned_data.get("as_of"))
+        if refusal:
+            raise forms.ValidationError(refusal)
+        return self.cleaned_data.get("as_of")
+
     def clean(self):
         cleaned = super().clean()
         cleaned["depth"] = cleaned.get("depth") or DEFAULT_DEPTH

@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("governance", "0005_exposure_findings"),
+        ("governance", "0007_csv_import"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
