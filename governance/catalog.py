@@ -10,11 +10,24 @@ from datetime import timedelta
 from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
-from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from graph.models import Column, Dataset
 
+from .exposure.models import Finding
 from .models import (
     DUE_SOON_DAYS,
     UNCLASSIFIED,
@@ -82,6 +95,7 @@ def catalog_search(
     platform: str | None = None,
     schema: str | None = None,
     review_state: str | None = None,
+    open_findings: bool = False,
     sort: str | None = None,
 ) -> QuerySet[Dataset]:
     """The catalog: datasets filtered by name/key text, place and governance.
@@ -90,23 +104,41 @@ def catalog_search(
     ``classification`` may be ``unclassified``; ``review_state`` is one of overdue,
     due_soon, scheduled, unscheduled; ``steward`` an instance, pk or name; ``sort`` one of
     ``CATALOG_SORTS``. The rows come with ``governance`` (and its steward, policy and
-    tags) loaded, and ``column_count``. On Postgres the text match is served by the
-    trigram indexes of migration 0004.
+    tags) loaded, ``column_count`` and ``open_findings`` (exposure findings still open
+    with the dataset as their source or target); ``open_findings=True`` keeps only those
+    with some. On Postgres the text match is served by the trigram indexes of migration 0004.
     """
     _search_check(classification, review_state, sort)
     # The column count rides along as an annotation ("Most columns" sorts by it).
-    datasets: QuerySet[Dataset] = Dataset.objects.annotate(column_count=Count("columns"))
+    datasets = Dataset.objects.annotate(
+        column_count=Count("columns"), open_findings=_open_findings()
+    )
+    if open_findings:
+        datasets = datasets.filter(open_findings__gt=0)
     if platform:
         datasets = datasets.filter(platform__iexact=platform)
     if schema:
         datasets = datasets.filter(schema__iexact=schema)
-    datasets = _governed_filter(datasets, query, tag, steward, classification, review_state)
+    governed = _governed_filter(datasets, query, tag, steward, classification, review_state)
     # No DISTINCT needed: every join is to-one, and the tag join matches one slug.
     return (
-        datasets.select_related("governance__steward", "governance__masking_policy")
+        governed.select_related("governance__steward", "governance__masking_policy")
         .prefetch_related("governance__tags")
         .order_by(*_catalog_order(sort))
     )
+
+
+def _open_findings() -> Coalesce:
+    """A subquery: how many open findings have the row's dataset as source or target."""
+    findings = (
+        Finding.objects.filter(state=Finding.State.OPEN)
+        .filter(Q(source_dataset=OuterRef("key")) | Q(target_dataset=OuterRef("key")))
+        .order_by()
+        .values("state")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(findings, output_field=IntegerField()), 0)
 
 
 def column_catalog_search(

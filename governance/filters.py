@@ -73,6 +73,11 @@ class CatalogSearchFilterSet(django_filters.FilterSet):
     )
     platform = django_filters.CharFilter()
     schema = django_filters.CharFilter()
+    findings = django_filters.ChoiceFilter(
+        choices=[("open", "With open findings")],
+        label="Findings",
+        error_messages={"invalid_choice": "Findings can only be “open”."},
+    )
     review_state = django_filters.ChoiceFilter(
         choices=[(state, state.replace("_", " ")) for state in REVIEW_STATES],
         label="Review",
@@ -109,6 +114,7 @@ class CatalogSearchFilterSet(django_filters.FilterSet):
             platform=data.get("platform") or None,
             schema=data.get("schema") or None,
             review_state=data.get("review_state") or None,
+            open_findings=data.get("findings") == "open",
             sort=data.get("sort") or None,
         )
 
@@ -116,6 +122,7 @@ class CatalogSearchFilterSet(django_filters.FilterSet):
 class ColumnCatalogSearchFilterSet(CatalogSearchFilterSet):
     """The same search over columns (each by its own governance), plus ``?dataset=<id>``."""
 
+    findings = None  # findings are counted per dataset
     dataset = django_filters.ModelChoiceFilter(
         queryset=Dataset.objects.all(),
         error_messages={"invalid_choice": "Unknown dataset id “%(value)s”."},

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from django.urls import reverse
 
 from governance import services
-from governance.models import AssetGovernance, AuditEvent
+from governance.models import AssetGovernance, AuditEvent, Finding
 
 from .factories import AssetGovernanceFactory, ColumnFactory, DatasetFactory, MaskingPolicyFactory
 
@@ -206,3 +208,28 @@ def test_the_former_catalog_address_redirects_with_its_filters(client, world, ca
     response = client.get("/governance/catalog/?q=pay&show=columns")
 
     assert response.status_code == 302 and response["Location"] == f"{CATALOG}?q=pay&show=columns"
+
+
+def test_the_catalog_counts_open_findings_and_filters_by_them(client, world, catalog):
+    when = datetime(2026, 6, 1, tzinfo=UTC)
+    target = world.asset.dataset.key
+    for n, state in enumerate(("open", "open", "resolved")):
+        Finding.objects.create(
+            identity=f"unmasked_pii_path|snowflake://prod_db.raw.people#email{n}|{target}",
+            kind="unmasked_pii_path",
+            risk_level="HIGH",
+            state=state,
+            source=f"snowflake://prod_db.raw.people#email{n}",
+            source_dataset="snowflake://prod_db.raw.people",
+            target=target,
+            target_dataset=target,
+            first_detected=when,
+            last_detected=when,
+        )
+    client.force_login(world.auditor)
+
+    counts = {row.item.name: row.item.open_findings for row in client.get(CATALOG).context["rows"]}
+    only = names(client.get(f"{CATALOG}?findings=open"))
+
+    assert counts == {"web_log": 0, "customers": 2, "payments": 0}
+    assert only == ["customers"]
