@@ -108,10 +108,10 @@ def _may_edit(user, item: Dataset | Column, asset: AssetGovernance | None) -> tu
         return True, ""
     steward = asset.steward.name if asset.steward_id else ""
     if not steward and isinstance(item, Column):
-        return False, "its table's steward or a compliance admin may change it"
+        return False, "its table's steward's (or a compliance admin's)"
     if steward:
         return False, f"stewarded by {steward}"
-    return False, "no steward yet: only a compliance admin may change it"
+    return False, "no steward yet (compliance admins only)"
 
 
 def _sort_links(request: HttpRequest, current: str) -> dict[str, dict[str, str]]:
