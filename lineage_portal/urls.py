@@ -12,6 +12,7 @@ from rest_framework.permissions import IsAuthenticated
 from graph import openlineage_api
 
 
+@login_not_required  # as Django's own admin login: anonymous requests reach it (throttled)
 def admin_login(request):
     """The Django admin's login, except for people already signed in without admin rights.
 
