@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 comma := ,
 
-.PHONY: run test bench bench-csv bench-load install services services-stop lint demo-reset screenshots
+.PHONY: run test bench bench-explorer bench-csv bench-load install services services-stop lint demo-reset screenshots
 
 # One stamp per set of extras ("test+demo" installs ".[test,demo]"), renewed whenever
 # pyproject.toml changes; "base" is the runtime alone.
@@ -24,13 +24,13 @@ $(VENV)/.installed-%-$(HASH): pyproject.toml
 ## install: everything a developer uses (tests, the demo, lint).
 install: $(VENV)/.installed-test+demo+lint-$(HASH)
 
-## run: the portal on SQLite + the embedded graph store, seeded with the demo warehouse.
+## run: the portal on SQLite + the embedded graph store, seeded with the demo warehouse,
+## whose emulator runs beside it (so jobs can be started from the Ingestion page).
 run: $(VENV)/.installed-demo-$(HASH)
 	@mkdir -p var
 	@$(PY) manage.py migrate --noinput -v 0
 	@$(PY) manage.py seed_demo
-	@echo "Lineage Portal on http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
-	@$(PY) manage.py runserver $(HOST):$(PORT)
+	@bash scripts/run-demo.sh $(HOST) $(PORT)
 
 ## test: installs and starts Postgres, Redis, Neo4j and Chromium, then runs every test.
 test: $(VENV)/.installed-test+demo-$(HASH)
@@ -38,8 +38,9 @@ test: $(VENV)/.installed-test+demo-$(HASH)
 	@bash scripts/services.sh start all
 	@eval "$$(bash scripts/services.sh env)" && $(VENV)/bin/pytest $(PYTEST_ARGS)
 
-## bench: parser, ingestion, CSV import and load benchmarks; writes docs/benchmarks.md.
-bench: $(VENV)/.installed-base-$(HASH)
+## bench: parser, ingestion, lineage explorer, CSV import and load benchmarks; writes
+## docs/benchmarks.md. (The "test" extra brings Playwright, which drives Chromium for the explorer.)
+bench: $(VENV)/.installed-test-$(HASH)
 	@bash scripts/services.sh start all
 	@eval "$$(bash scripts/services.sh env)" && $(PY) -m benchmarks.run
 	@eval "$$(bash scripts/services.sh env)" && $(PY) -m benchmarks.csv_import
@@ -54,7 +55,12 @@ bench-load: install
 	@bash scripts/services.sh start all
 	@eval "$$(bash scripts/services.sh env)" && $(PY) -m benchmarks.load
 
+## bench-explorer: only the lineage explorer at 1,000 datasets; updates its section of docs/benchmarks.md.
+bench-explorer: $(VENV)/.installed-test-$(HASH)
+	@$(PY) -m benchmarks.run --explorer-only
+
 ## lint: ruff (lint, then format --check) and mypy (settings in pyproject.toml).
+
 lint: $(VENV)/.installed-lint-$(HASH)
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/ruff format --check .

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from benchmarks import report_accuracy, report_ingestion
+from benchmarks import explorer, report_accuracy, report_ingestion
 
 GOAL_NO_CACHE, GOAL_LOG, GOAL_ROWS_S, GOAL_FULL_S = 5.0, 50.0, 10_000, 180.0
 
@@ -14,6 +14,7 @@ def render(ctx: dict) -> str:
         report_accuracy.render(ctx.get("lineage_accuracy")),
         _agreement(ctx),
         report_ingestion.render(ctx),
+        explorer.render(ctx.get("explorer")),
         _goals(ctx),
         _method(ctx),
     ]

@@ -7,6 +7,7 @@
 3. Agreement and accuracy from the per-statement results.
 4. End-to-end ingestion into Neo4j (``INGESTION_BENCHMARK``; skipped, with the reason
    in the report, when Neo4j is not reachable).
+5. The lineage explorer with 1,000 datasets in headless Chromium (benchmarks/explorer.py).
 
 ``--quick`` runs small sizes to check the machinery; its report goes to var/bench/.
 """
@@ -26,7 +27,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks import compare, report, report_ingestion
+from benchmarks import compare, explorer, report, report_ingestion
 from benchmarks.corpus import describe, distinct_corpus, realistic_log, write_jsonl
 from benchmarks.sections import sections_keep
 from benchmarks.warehouse import build_warehouse
@@ -56,6 +57,7 @@ class Options:
     ingest: bool = True
     report_only: bool = False
     keep_ingestion: bool = False
+    explorer_only: bool = False
     out: Path = ROOT / "docs" / "benchmarks.md"
 
 
@@ -68,6 +70,11 @@ def _write_report(path: Path, text: str) -> None:
 def main(argv: list[str] | None = None) -> None:
     opts = parse_options(argv)
     WORK.mkdir(parents=True, exist_ok=True)
+    if opts.explorer_only:  # the explorer alone, its section replaced in the report
+        section = explorer.render(_explorer())
+        opts.out.write_text(explorer.splice(opts.out.read_text(), section))
+        log(f"wrote the explorer's section into {opts.out}")
+        return
     if opts.report_only:  # figures and report again from the last run's files
         ctx = json.loads((WORK / "results.json").read_text())
         ctx["figures"] = figures()
@@ -89,6 +96,7 @@ def main(argv: list[str] | None = None) -> None:
         ctx["ingestion"] = INGESTION_BENCHMARK(opts)
     else:
         ctx["ingestion"] = {"skipped": "not requested (--no-ingest)"}
+    ctx["explorer"] = _explorer()
     ctx["elapsed_seconds"] = round(time.monotonic() - started, 1)
     ctx["load"] = (load_start, os.getloadavg()[0])
     ctx["code_changed"] = code_digest() != code_start
@@ -97,6 +105,16 @@ def main(argv: list[str] | None = None) -> None:
     opts.out.parent.mkdir(parents=True, exist_ok=True)
     _write_report(opts.out, report.render(ctx))
     log(f"wrote {opts.out} in {ctx['elapsed_seconds']:.0f} s")
+
+
+def _explorer() -> dict:
+    """The lineage explorer with 1,000 datasets in headless Chromium (benchmarks/explorer.py)."""
+    try:
+        result = explorer.measure()
+    except Exception as exc:  # noqa: BLE001 - the report says why, the other figures stand
+        return {"skipped": f"the explorer benchmark failed: {exc}"}
+    log(f"explorer: {result}")
+    return result
 
 
 def parse_options(argv: list[str] | None) -> Options:
@@ -110,6 +128,11 @@ def parse_options(argv: list[str] | None) -> Options:
         "--keep-ingestion",
         action="store_true",
         help="measure the parsers only; carry the ingestion figures over from --out",
+    )
+    parser.add_argument(
+        "--explorer-only",
+        action="store_true",
+        help="measure only the lineage explorer and replace its section of the report",
     )
     args = parser.parse_args(argv)
     opts = Options(peers=not args.no_peers, ingest=not args.no_ingest)
@@ -132,6 +155,7 @@ def parse_options(argv: list[str] | None) -> Options:
         opts.out = args.out
     opts.report_only = args.report_only
     opts.keep_ingestion = args.keep_ingestion
+    opts.explorer_only = args.explorer_only
     return opts
 
 

@@ -35,11 +35,14 @@ SORT_CHOICES = [
     ("-classification", "Unclassified first"),
     ("steward", "Steward"),
     ("review", "Next review due"),
+    ("schema", "Schema"),
+    ("columns", "Most columns"),
+    ("last_seen", "Recently seen"),
 ]
 
 
 class CatalogSearchFilterSet(django_filters.FilterSet):
-    """The catalog search form: ``?q=&tag=&steward=&classification=&platform=&review_state=&sort=``.
+    """The catalog's filters: ``?q=&tag=&steward=&classification=&platform=&schema=&review_state=&sort=``.
 
     The form validates the parameters (unknown tag, steward or level → form errors);
     ``.qs`` is ``selectors.catalog_search`` with the cleaned values, whatever
@@ -69,6 +72,12 @@ class CatalogSearchFilterSet(django_filters.FilterSet):
         },
     )
     platform = django_filters.CharFilter()
+    schema = django_filters.CharFilter()
+    findings = django_filters.ChoiceFilter(
+        choices=[("open", "With open findings")],
+        label="Findings",
+        error_messages={"invalid_choice": "Findings can only be “open”."},
+    )
     review_state = django_filters.ChoiceFilter(
         choices=[(state, state.replace("_", " ")) for state in REVIEW_STATES],
         label="Review",
@@ -103,7 +112,9 @@ class CatalogSearchFilterSet(django_filters.FilterSet):
             steward=data.get("steward"),
             classification=data.get("classification") or None,
             platform=data.get("platform") or None,
+            schema=data.get("schema") or None,
             review_state=data.get("review_state") or None,
+            open_findings=data.get("findings") == "open",
             sort=data.get("sort") or None,
         )
 
@@ -111,6 +122,7 @@ class CatalogSearchFilterSet(django_filters.FilterSet):
 class ColumnCatalogSearchFilterSet(CatalogSearchFilterSet):
     """The same search over columns (each by its own governance), plus ``?dataset=<id>``."""
 
+    findings = None  # findings are counted per dataset
     dataset = django_filters.ModelChoiceFilter(
         queryset=Dataset.objects.all(),
         error_messages={"invalid_choice": "Unknown dataset id “%(value)s”."},
@@ -135,6 +147,7 @@ class ColumnCatalogSearchFilterSet(CatalogSearchFilterSet):
             platform=data.get("platform") or None,
             review_state=data.get("review_state") or None,
             dataset=data.get("dataset"),
+            schema=data.get("schema") or None,
             sort=data.get("sort") or None,
         )
 

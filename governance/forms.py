@@ -31,6 +31,16 @@ def _steward_choices(current: Steward | None = None):
     return stewards
 
 
+# A date field that shows and takes ISO dates whatever the browser's locale.
+ISO_DATE_ATTRS = {
+    "placeholder": "YYYY-MM-DD",
+    "pattern": r"\d{4}-\d{2}-\d{2}",
+    "inputmode": "numeric",
+    "size": "11",
+    "title": "A date written YYYY-MM-DD, e.g. 2026-12-31",
+}
+
+
 class AssetForm(forms.Form):
     """One asset's governance as the dataset panel edits it.
 
@@ -75,7 +85,10 @@ class AssetForm(forms.Form):
     next_review_due = forms.DateField(
         required=False,
         show_hidden_initial=True,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        # A text field, not type=date: browsers show type=date in the reader's locale
+        # (12/31/2026 or 31.12.2026); the portal writes every date as YYYY-MM-DD.
+        widget=forms.DateInput(format="%Y-%m-%d", attrs=ISO_DATE_ATTRS),
+        input_formats=["%Y-%m-%d"],
         error_messages={"invalid": "Write the review date as YYYY-MM-DD, e.g. 2026-12-31."},
     )
     version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
@@ -261,12 +274,19 @@ class BulkForm(forms.Form):
             "invalid_choice": "Unknown or inactive steward: pick an active one from the list."
         },
     )
+    masking_policy = forms.ModelChoiceField(
+        required=False,
+        queryset=selectors.masking_policy_list(),
+        empty_label="Keep masking",
+        error_messages={"invalid_choice": "Unknown masking policy: pick one from the list."},
+    )
     reason = forms.CharField(required=False, max_length=500)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["steward"].queryset = selectors.steward_list(active=True)
         self.fields["add_tags"].queryset = selectors.regulatory_tag_list()
+        self.fields["masking_policy"].queryset = selectors.masking_policy_list()
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -274,8 +294,10 @@ class BulkForm(forms.Form):
             return data
         if not data.get("datasets") and not data.get("columns"):
             raise ValidationError("Select at least one dataset or column first.")
-        if not data.get("level") and not data.get("add_tags") and not data.get("steward"):
-            raise ValidationError("Choose a classification, tags to add or a steward to apply.")
+        if not any(data.get(name) for name in ("level", "add_tags", "steward", "masking_policy")):
+            raise ValidationError(
+                "Choose a classification, tags to add or a steward to apply. (Or a masking policy.)"
+            )
         return data
 
     def assets(self) -> list[Dataset | Column]:

@@ -165,6 +165,11 @@ class AssetGovernance(models.Model):
         return self.column.dataset.key if self.is_column else self.dataset.key
 
     @property
+    def dataset_of(self):
+        """The catalog dataset: this one, or the column's."""
+        return self.column.dataset if self.is_column else self.dataset
+
+    @property
     def review_state(self) -> str:
         """overdue | due_soon | scheduled | unscheduled, as of today."""
         return review_state_of(self.next_review_due)
@@ -443,4 +448,6 @@ class CsvImport(models.Model):
 
 
 # Exposure analysis keeps its models beside its code; importing them here registers them.
+# The same for masking conflicts.
+from .conflict_models import MaskingConflict  # noqa: E402, F401
 from .exposure.models import ExposureScan, Finding, Risk  # noqa: E402, F401

@@ -6,19 +6,40 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.db.models import Case, F, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from graph.models import Column, Dataset
+from graph.models import Dataset
 from lineage_portal.config import engine
 
+# The catalog's queries live in governance.catalog and are read through this module too.
+from .catalog import (
+    CATALOG_SORTS as CATALOG_SORTS,
+)
+from .catalog import (
+    REVIEW_STATES as REVIEW_STATES,
+)
+from .catalog import (
+    bulk_lowering as bulk_lowering,
+)
+from .catalog import (
+    catalog_search as catalog_search,
+)
+from .catalog import (
+    classification_rank_order as classification_rank_order,
+)
+from .catalog import (
+    column_catalog_search as column_catalog_search,
+)
+from .catalog import (
+    review_state_q as review_state_q,
+)
 from .models import (
     DUE_SOON_DAYS,
-    UNCLASSIFIED,
     AssetGovernance,
     AuditEvent,
     Classification,
+    MaskingConflict,
     MaskingPolicy,
     RegulatoryTag,
     Review,
@@ -27,8 +48,6 @@ from .models import (
     classification_rank,
 )
 from .permissions import stewarded_by
-
-REVIEW_STATES = ("overdue", "due_soon", "scheduled", "unscheduled")
 
 
 def _with_related(queryset: QuerySet[AssetGovernance]) -> QuerySet[AssetGovernance]:
@@ -52,13 +71,25 @@ def asset_governance_for_datasets(keys: Sequence[str]) -> dict[str, dict[str, An
 
     Takes dataset and column keys alike. Unclassified assets have no ``classification``
     field (the pages draw them as unclassified); keys without governance are absent.
+    ``sensitive`` says whether the asset itself is regulated (``asset_is_sensitive``); the
+    lineage graph follows the values of sensitive columns downstream on its own.
     Registered as a catalog decorator of ``graph.elements`` in ``GovernanceConfig.ready``.
     """
     keys = list(keys)
     rows = _with_related(
         AssetGovernance.objects.filter(Q(dataset__key__in=keys) | Q(column__key__in=keys))
     )
-    return {asset.key: asset_fields(asset) for asset in rows}
+    return {
+        asset.key: {**asset_fields(asset), "sensitive": asset_is_sensitive(asset)} for asset in rows
+    }
+
+
+def asset_is_sensitive(asset: AssetGovernance) -> bool:
+    """Regulated data: classified confidential or restricted, or carrying a regulatory tag."""
+    strong = classification_rank(asset.classification) >= classification_rank(
+        Classification.CONFIDENTIAL
+    )
+    return strong or bool(asset.tags.all())
 
 
 def asset_fields(asset: AssetGovernance) -> dict[str, Any]:
@@ -137,15 +168,6 @@ def steward_gap_list() -> QuerySet[AssetGovernance]:
     return _with_related(queryset).order_by(classification_rank_order().desc(), "pk")
 
 
-def classification_rank_order(field: str = "classification") -> Case:
-    """An ORDER BY expression: restricted 4 > confidential 3 > internal 2 > public 1 > none 0."""
-    whens = [
-        When(**{field: level}, then=Value(classification_rank(level)))
-        for level in Classification.values
-    ]
-    return Case(*whens, default=Value(0), output_field=IntegerField())
-
-
 def audit_event_list(
     *,
     object_key: str | None = None,
@@ -186,6 +208,27 @@ def tag_suggestion_list(
     ).order_by("-created")
 
 
+def masking_conflict_list(*, dataset: Dataset | None = None) -> QuerySet[MaskingConflict]:
+    """Open masking conflicts: the warehouse's policy still differs from the steward's.
+
+    One the asset has since settled (it now has the warehouse's policy, or none) is left out.
+    """
+    queryset = (
+        MaskingConflict.objects.filter(resolved_at__isnull=True)
+        .exclude(asset__masking_policy__isnull=True)
+        .exclude(asset__masking_policy=F("warehouse_policy"))
+    )
+    if dataset is not None:
+        queryset = queryset.filter(Q(asset__dataset=dataset) | Q(asset__column__dataset=dataset))
+    return queryset.select_related(
+        "asset__dataset",
+        "asset__column__dataset",
+        "asset__masking_policy",
+        "asset__steward",
+        "warehouse_policy",
+    ).order_by("asset__pk")
+
+
 def steward_list(*, active: bool | None = True) -> QuerySet[Steward]:
     """Stewards for pickers (active ones by default)."""
     queryset = Steward.objects.prefetch_related("members")
@@ -198,160 +241,3 @@ def masking_policy_list() -> QuerySet[MaskingPolicy]:
 
 def regulatory_tag_list() -> QuerySet[RegulatoryTag]:
     return RegulatoryTag.objects.all()
-
-
-# --- catalog search -------------------------------------------------------------------
-
-
-# How catalog searches may be sorted (datasets and columns alike); the default is by key.
-CATALOG_SORTS = ("name", "-name", "classification", "-classification", "steward", "review")
-
-
-def catalog_search(
-    *,
-    query: str = "",
-    tag: str | None = None,
-    steward: Steward | int | str | None = None,
-    classification: str | None = None,
-    platform: str | None = None,
-    review_state: str | None = None,
-    sort: str | None = None,
-) -> QuerySet[Dataset]:
-    """Catalog datasets filtered by name/key text and by their governance.
-
-    ``classification`` may be ``unclassified``; ``review_state`` is one of overdue,
-    due_soon, scheduled, unscheduled; ``steward`` an instance, pk or name; ``sort`` one of
-    ``CATALOG_SORTS``. The rows come with ``governance`` (and its steward, policy and
-    tags) loaded. On Postgres the text match is served by the trigram indexes of
-    migration 0004.
-    """
-    _search_check(classification, review_state, sort)
-    datasets = Dataset.objects.all()
-    if platform:
-        datasets = datasets.filter(platform__iexact=platform)
-    datasets = _governed_filter(datasets, query, tag, steward, classification, review_state)
-    # No DISTINCT needed: every join is to-one, and the tag join matches one slug.
-    return (
-        datasets.select_related("governance__steward", "governance__masking_policy")
-        .prefetch_related("governance__tags")
-        .order_by(*_catalog_order(sort))
-    )
-
-
-def column_catalog_search(
-    *,
-    query: str = "",
-    tag: str | None = None,
-    steward: Steward | int | str | None = None,
-    classification: str | None = None,
-    platform: str | None = None,
-    review_state: str | None = None,
-    dataset: Dataset | int | None = None,
-    sort: str | None = None,
-) -> QuerySet[Column]:
-    """Catalog columns filtered like ``catalog_search`` (by the column's own governance).
-
-    ``query`` matches the column name, or — if it holds ``.``, ``#``, ``/`` or ``:`` —
-    the column key (``raw.customers#email``);
-    ``dataset`` keeps the columns of one dataset. Rows come with ``dataset`` and
-    ``governance`` loaded.
-    """
-    _search_check(classification, review_state, sort)
-    columns = Column.objects.all()
-    if platform:
-        columns = columns.filter(dataset__platform__iexact=platform)
-    if dataset is not None:
-        columns = columns.filter(dataset=dataset)
-    text = query.strip()
-    if text and not any(mark in text for mark in ".#/:"):
-        # A plain word means a column name ("email"), not every column of email_events.
-        columns, query = columns.filter(name__icontains=text), ""
-    columns = _governed_filter(columns, query, tag, steward, classification, review_state)
-    return (
-        columns.select_related("dataset", "governance__steward", "governance__masking_policy")
-        .prefetch_related("governance__tags")
-        .order_by(*_catalog_order(sort))
-    )
-
-
-def _governed_filter(
-    queryset: QuerySet,
-    query: str,
-    tag: str | None,
-    steward: Steward | int | str | None,
-    classification: str | None,
-    review_state: str | None,
-) -> QuerySet:
-    """The filters datasets and columns share: both reach governance as ``governance``."""
-    if query.strip():
-        text = query.strip()
-        queryset = queryset.filter(Q(name__icontains=text) | Q(key__icontains=text))
-    if tag:
-        queryset = queryset.filter(governance__tags__slug=tag.strip().lower())
-    if steward:
-        queryset = queryset.filter(_steward_q(steward))
-    if classification:
-        queryset = queryset.filter(_classification_q(classification))
-    if review_state:
-        queryset = queryset.filter(
-            review_state_q(review_state, field="governance__next_review_due")
-        )
-    return queryset
-
-
-def _catalog_order(sort: str | None) -> list[Any]:
-    # Unclassified and unscheduled rows sort last whichever way, so gaps stay visible.
-    rank = classification_rank_order("governance__classification")
-    due = F("governance__next_review_due")
-    return {
-        None: ["key"],
-        "name": ["name", "key"],
-        "-name": ["-name", "-key"],
-        "classification": [rank.desc(), "key"],
-        "-classification": [rank.asc(), "key"],
-        "steward": [F("governance__steward__name").asc(nulls_last=True), "key"],
-        "review": [due.asc(nulls_last=True), "key"],
-    }[sort or None]
-
-
-def _search_check(
-    classification: str | None, review_state: str | None, sort: str | None = None
-) -> None:
-    if sort and sort not in CATALOG_SORTS:
-        raise ValidationError(f"Unknown sort {sort!r}: use one of {', '.join(CATALOG_SORTS)}.")
-    if classification and classification not in (*Classification.values, UNCLASSIFIED):
-        raise ValidationError(
-            f"Unknown classification level {classification!r}: use one of "
-            f"{', '.join((*Classification.values, UNCLASSIFIED))}."
-        )
-    if review_state and review_state not in REVIEW_STATES:
-        raise ValidationError(
-            f"Unknown review state {review_state!r}: use one of {', '.join(REVIEW_STATES)}."
-        )
-
-
-def _steward_q(steward: Steward | int | str) -> Q:
-    if isinstance(steward, Steward):
-        return Q(governance__steward=steward)
-    if isinstance(steward, int) or str(steward).isdigit():
-        return Q(governance__steward_id=int(steward))
-    return Q(governance__steward__name__iexact=str(steward))
-
-
-def _classification_q(level: str) -> Q:
-    # isnull across the reverse one-to-one is a LEFT JOIN: no governance row counts too.
-    if level == UNCLASSIFIED:
-        return Q(governance__classification__isnull=True)
-    return Q(governance__classification=level)
-
-
-def review_state_q(state: str, *, field: str = "next_review_due") -> Q:
-    """A filter for overdue | due_soon | scheduled | unscheduled on the date ``field``."""
-    today = timezone.localdate()
-    soon = today + timedelta(days=DUE_SOON_DAYS)
-    return {
-        "overdue": Q(**{f"{field}__lt": today}),
-        "due_soon": Q(**{f"{field}__gte": today, f"{field}__lte": soon}),
-        "scheduled": Q(**{f"{field}__gt": soon}),
-        "unscheduled": Q(**{f"{field}__isnull": True}),
-    }[state]

@@ -13,8 +13,9 @@ Decisions worth knowing:
   Unmapped tags are skipped and reported; so are negative values (PII = 'NONE').
 * Masking policies map to a ``MaskingPolicy`` by its ``warehouse_policy``
   (``DB.SCHEMA.NAME``); unknown ones, and policies of other kinds (row access), are
-  reported. A column whose steward chose another masking policy gets no suggestion:
-  accepting it would overwrite that choice. The conflict is reported instead.
+  reported. A column whose steward chose another masking policy gets no suggestion
+  (accepting it would overwrite that choice) but a ``MaskingConflict``, reported and shown
+  on the dataset page and in Steward gaps until someone decides which policy is right.
 * Idempotent: a suggestion already made (pending, accepted or rejected) is never made
   again, and nothing is suggested that the asset already has.
 """
@@ -34,7 +35,7 @@ from graph.sources import source_for
 from graph.sources.base import FetchIssue
 from graph.store.base import column_key
 
-from .models import AssetGovernance, MaskingPolicy, RegulatoryTag, TagSuggestion
+from .models import AssetGovernance, MaskingConflict, MaskingPolicy, RegulatoryTag, TagSuggestion
 from .permissions import ensure_can_administer
 from .services import asset_governance_get_or_create
 
@@ -208,6 +209,9 @@ def _suggest_policy(ref, assets: _Assets, report: SyncReport) -> None:
         report.conflicts.append(
             f"{asset.key}: the warehouse applies {ref.policy}, "
             f"the steward chose {asset.masking_policy.name}"
+        )
+        MaskingConflict.objects.get_or_create(
+            asset=asset, warehouse_policy=policy, defaults={"detail": ref.policy[:512]}
         )
     else:
         target = {"masking_policy": policy}

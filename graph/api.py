@@ -78,6 +78,9 @@ class LineageQuerySerializer(serializers.Serializer):
 class LineageGraphSerializer(serializers.Serializer):
     center = serializers.CharField()
     truncated = serializers.BooleanField()
+    left_out = serializers.IntegerField(
+        help_text="Datasets within reach that were not drawn (0 unless truncated)"
+    )
     elements = serializers.ListField(
         child=serializers.DictField(), help_text="cytoscape.js elements (nodes, then edges)"
     )
@@ -106,6 +109,7 @@ class LineageGraph(APIView):
         drawn = {
             "center": lineage.center,
             "truncated": lineage.truncated,
+            "left_out": lineage.left_out,
             "elements": presenters.lineage_elements(lineage),
         }
         return Response(LineageGraphSerializer(drawn).data)
@@ -131,6 +135,19 @@ class WindowIssueSerializer(serializers.Serializer):
 
     def get_parse_failures_text(self, issue: selectors.WindowIssue) -> str:
         return presenters.window_issue_words(issue)["parse_failures_text"]
+
+
+class ErrorGroupSerializer(serializers.Serializer):
+    """Failed windows that failed the same way, with the first and the last of them."""
+
+    error = serializers.CharField()
+    count = serializers.IntegerField()
+    count_text = serializers.SerializerMethodField(help_text="e.g. “28 windows”")
+    first = WindowIssueSerializer()
+    last = WindowIssueSerializer()
+
+    def get_count_text(self, group: selectors.ErrorGroup) -> str:
+        return f"{group.count:,} window{'s' if group.count != 1 else ''}"
 
 
 class CompletenessSerializer(serializers.Serializer):
@@ -179,6 +196,9 @@ class BackfillProgressSerializer(serializers.Serializer):
     started_at = serializers.DateTimeField(allow_null=True)
     finished_at = serializers.DateTimeField(allow_null=True)
     errors = WindowIssueSerializer(many=True, help_text="Failed windows and why")  # type: ignore[assignment]
+    error_groups = ErrorGroupSerializer(
+        many=True, help_text="Every failed window, grouped by its error, most windows first"
+    )
     parse_failure_windows = WindowIssueSerializer(many=True)
     completeness = CompletenessSerializer(allow_null=True)
     retry_refusal = serializers.CharField(allow_null=True)

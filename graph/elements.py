@@ -12,7 +12,12 @@ at once (so it can answer with one query) and returns extra ``data`` fields per 
     register_catalog(classification_fields)  # e.g. in GovernanceConfig.ready()
 
 The pages read ``classification`` (restricted | confidential | internal | public; absent
-means unclassified), ``tags`` (list of str), ``steward`` and ``masking_policy`` when present.
+means unclassified), ``tags`` (list of str), ``steward`` and ``masking_policy`` when present,
+and ``sensitive`` (bool): whether the asset holds regulated data. What counts as sensitive
+is the decorator's to say; the graph side follows a sensitive column's value down the
+column edges that carry it unmasked (within the drawn subgraph), marks the columns it
+reaches ``carries_sensitive``, and draws those edges — and a table edge any of them
+explains — as carrying regulated data unmasked.
 Decorators cannot overwrite the structural fields (``id``, ``parent``, ``source``,
 ``target``, ``type``).
 """
@@ -25,13 +30,14 @@ from typing import Any
 
 from lineage_portal.text_safety import visible
 
+from . import edge_words
 from .store.base import Edge, Node, Subgraph
 
 CatalogDecorator = Callable[[Sequence[str]], Mapping[str, Mapping[str, Any]]]
 
 # Transformations that change the value on the way, so a regulated value does not
 # arrive in the clear; drawn differently from identity edges on the graph.
-MASKED = frozenset({"hashed", "redacted", "aggregated"})
+MASKED = edge_words.MASKING_LABELS
 FAILED_STATUSES = frozenset({"FAILED", "FAILURE", "FAIL", "ERROR", "ABORTED"})
 # Lineage that was declared (dbt manifest alone, an OpenLineage JobEvent), never run.
 DECLARED_STATUSES = frozenset({"DECLARED", "NOT_RUN"})
@@ -82,25 +88,39 @@ def split_name(name: str) -> tuple[str, str, str]:
 
 
 def subgraph_to_elements(
-    subgraph: Subgraph, *, catalog: CatalogDecorator | None = None
+    subgraph: Subgraph,
+    *,
+    catalog: CatalogDecorator | None = None,
+    column_edges: Sequence[Edge] = (),
 ) -> list[dict[str, Any]]:
     """Cytoscape elements for a subgraph: dataset nodes, column children, FEEDS edges.
 
     Columns become children of their dataset (compound nodes) when the dataset is drawn.
     Datasets carry ``schema`` so the page can group them when the graph is large.
+    ``column_edges`` (for a table-level drawing) let a table edge say whether any of its
+    column edges carries a sensitive value unmasked.
     """
     keys = [node.key for node in subgraph.nodes]
-    extra = catalog(keys) if catalog is not None and keys else {}
+    sources = sorted({edge.upstream for edge in (*subgraph.edges, *column_edges)} - set(keys))
+    extra = catalog([*keys, *sources]) if catalog is not None and keys else {}
+    own = {key for key, fields in extra.items() if fields.get("sensitive")}
+    sensitive = _carrying(own, [*subgraph.edges, *column_edges])
     drawn = set(keys)
     elements = [
-        _node_element(node, subgraph.center, drawn, extra.get(node.key, {}))
+        _node_element(node, subgraph.center, drawn, extra.get(node.key, {}), sensitive)
         for node in subgraph.nodes
     ]
     # Parents first: cytoscape needs a compound parent before (or with) its children.
     elements.sort(key=lambda element: element["data"]["type"] != "dataset")
+    exposing = _exposing_table_edges(column_edges, sensitive)
     edges = list(_edges_between(subgraph.edges, drawn))
     producers = edge_producers(edges)
-    elements.extend(_edge_element(edge, producers) for edge in edges)
+    elements.extend(
+        _edge_element(
+            edge, producers, sensitive, exposing.get((edge.upstream, edge.downstream), [])
+        )
+        for edge in edges
+    )
     return elements
 
 
@@ -127,8 +147,40 @@ def edge_producers(edges: Iterable[Edge]) -> dict[str, dict[str, str]]:
     }
 
 
+def _carrying(own: set[str], edges: Sequence[Edge]) -> set[str]:
+    """Sensitive columns and every column their value reaches unmasked, edge by edge."""
+    carrying = set(own)
+    onward: dict[str, list[str]] = {}
+    for edge in edges:
+        if edge.level == "column" and edge_words.carries_value(edge):
+            onward.setdefault(edge.upstream, []).append(edge.downstream)
+    frontier = list(carrying)
+    while frontier:
+        for downstream in onward.get(frontier.pop(), ()):
+            if downstream not in carrying:
+                carrying.add(downstream)
+                frontier.append(downstream)
+    return carrying
+
+
+def _dataset_of(column_key: str) -> str:
+    return column_key.partition("#")[0]
+
+
+def _exposing_table_edges(
+    column_edges: Iterable[Edge], sensitive: set[str]
+) -> dict[tuple[str, str], list[Edge]]:
+    """(upstream table, downstream table) → its column edges that carry a sensitive value."""
+    found: dict[tuple[str, str], list[Edge]] = {}
+    for edge in column_edges:
+        if edge.upstream in sensitive and edge_words.carries_value(edge):
+            pair = (_dataset_of(edge.upstream), _dataset_of(edge.downstream))
+            found.setdefault(pair, []).append(edge)
+    return found
+
+
 def _node_element(
-    node: Node, center: str, drawn: set[str], extra: Mapping[str, Any]
+    node: Node, center: str, drawn: set[str], extra: Mapping[str, Any], sensitive: set[str]
 ) -> dict[str, Any]:
     if node.label == "Column":
         data: dict[str, Any] = {
@@ -155,6 +207,8 @@ def _node_element(
             "object_id": node.object_id or "",
         }
     data.update({k: v for k, v in extra.items() if k not in STRUCTURAL_FIELDS})
+    if node.label == "Column":
+        data["carries_sensitive"] = node.key in sensitive
     classes = [data["type"]]
     if node.key == center:
         classes.append("center")
@@ -183,20 +237,36 @@ def _claim_data(edge: Edge, producers: Mapping[str, Mapping[str, str]]) -> dict[
     }
 
 
-def _edge_element(edge: Edge, producers: Mapping[str, Mapping[str, str]]) -> dict[str, Any]:
-    masking = (edge.masking or "identity").lower()
+def _edge_element(
+    edge: Edge,
+    producers: Mapping[str, Mapping[str, str]],
+    sensitive: set[str],
+    exposing: list[Edge],
+) -> dict[str, Any]:
+    masking = edge_words.masking_label(edge)
     status = (edge.execution_status or "").upper()
     masked = masking in MASKED
+    flow = edge_words.flow_type(edge)
+    carries = edge_words.carries_value(edge)
+    regulated = bool(exposing) or (edge.upstream in sensitive and carries)
     label = edge.transformation_type
     if masked:
         label = f"{LOCK} {masking} · {label}"
     classes = [f"level-{edge.level}", "masked" if masked else f"masking-{masking}"]
+    if flow == "INDIRECT":
+        classes.append("indirect")
+    if regulated:
+        classes.append("unmasked-regulated")
     if status in FAILED_STATUSES:
         classes.append("failed")
     if status in DECLARED_STATUSES:
         classes.append("declared")
     if edge.conflict:
         classes.append("conflict")
+    value_text = edge_words.masking_words(edge)
+    if edge.level == "dataset" and exposing:
+        names = sorted({e.upstream.partition("#")[2] for e in exposing})
+        value_text = f"carries regulated data unmasked ({', '.join(names)})"
     return {
         "group": "edges",
         "data": {
@@ -211,6 +281,12 @@ def _edge_element(edge: Edge, producers: Mapping[str, Mapping[str, str]]) -> dic
             "query_id": edge.query_id or "",
             "execution_status": status,
             "masking": masking,
+            "masked": edge_words.is_masked(edge),
+            "flow_type": flow,
+            "subtype": edge_words.subtype(edge),
+            "value_text": value_text,
+            "carries_value": carries,
+            "regulated_unmasked": regulated,
             "first_seen": _iso(edge.first_seen),
             "last_seen": _iso(edge.last_seen),
             "run_count": edge.run_count,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from graph.demo import emulator_running
 from graph.ingestion.windows import backfill, sync_windows
 from graph.models import Backfill, IngestionRun, Source
 from graph.sources import PULLED_KINDS
@@ -26,10 +27,15 @@ def source_refusal(source: Source) -> str | None:
     """Why jobs cannot be started on ``source`` from the portal, or None when they can."""
     if source.kind not in PULLED_KINDS:
         return f"{source.name} sends its lineage to the portal; there is nothing to pull."
-    if (source.options or {}).get("emulator"):
+    options = source.options or {}
+    if options.get("emulator"):
+        # The demo's emulator is left disabled for the periodic sync (it is not always up),
+        # but the page may start jobs on it whenever it answers.
+        if emulator_running(options):
+            return None
         return (
-            f"{source.name} is the demo warehouse: its emulator runs only while "
-            "`python manage.py demo_warehouse serve` is open."
+            f"{source.name} is the demo warehouse and its emulator is not running: `make run` "
+            "starts it with the portal (or run `python manage.py demo_warehouse serve`)."
         )
     if not source.enabled:
         return f"{source.name} is disabled; enable it in Admin first."

@@ -99,7 +99,9 @@ def _minute(moment: datetime) -> str:
 def lineage_elements(lineage: Lineage) -> list[dict[str, Any]]:
     """The neighbourhood as cytoscape.js elements; catalog datasets link to their page."""
     fields = {key: _linked(facts) for key, facts in lineage.catalog.items()}
-    return subgraph_to_elements(lineage.subgraph, catalog=lambda keys: fields)
+    return subgraph_to_elements(
+        lineage.subgraph, catalog=lambda keys: fields, column_edges=lineage.column_edges
+    )
 
 
 def _linked(facts: dict[str, Any]) -> dict[str, Any]:

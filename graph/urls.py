@@ -1,4 +1,5 @@
-"""Pages of the lineage side."""
+"""Pages of the lineage side. The catalog (``/datasets/``) is governance's: it lists datasets
+with their classification."""
 
 from django.urls import path
 
@@ -8,7 +9,6 @@ from .views import lineage as views
 urlpatterns = [
     path("", views.home, name="home"),
     path("search", views.catalog_search, name="catalog_search"),
-    path("datasets/", views.dataset_list, name="dataset_list"),
     path("datasets/<int:pk>/", views.dataset_detail, name="dataset_detail"),
     path("lineage/", views.lineage_detail, name="lineage_detail"),
     path("ingestion/", views_ingestion.ingestion_run_list, name="ingestion_run_list"),

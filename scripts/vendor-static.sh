@@ -25,7 +25,8 @@ PINS=(
 declare -A FILES=(
   [cytoscape]="package/dist/cytoscape.min.js:cytoscape.min.js package/LICENSE:LICENSE.cytoscape"
   [cytoscape-dagre]="package/dist/cytoscape-dagre.min.js:cytoscape-dagre.min.js package/dist/cytoscape-dagre.min.js.map:cytoscape-dagre.min.js.map package/LICENSE:LICENSE.cytoscape-dagre"
-  [dagre]="package/dist/dagre.min.js:dagre.min.js package/LICENSE:LICENSE.dagre"
+  # Only dagre's licence: cytoscape-dagre.min.js bundles dagre's code, no page loads dagre itself.
+  [dagre]="package/LICENSE:LICENSE.dagre"
 )
 
 command -v npm >/dev/null || { echo "npm is needed to re-vendor (apt-get install npm)" >&2; exit 1; }
@@ -60,8 +61,7 @@ done
 
 cat >>"$out/VERSIONS" <<'EOF'
 # Pages load cytoscape.min.js and cytoscape-dagre.min.js. cytoscape-dagre 4.x bundles
-# its own dagre (@dagrejs/dagre), so dagre.min.js (0.8.5) is kept for pages that need
-# dagre directly and is not loaded by the lineage pages.
+# dagre's code, so only dagre's licence is vendored (LICENSE.dagre), not dagre.min.js.
 EOF
 
 if (( CHECK )); then

@@ -32,6 +32,7 @@ from .assets import (
     steward_assign,
     tags_set,
 )
+from .conflicts import masking_conflict_resolve
 from .registry import (
     masking_policy_create,
     masking_policy_update,
@@ -53,6 +54,7 @@ __all__ = [
     "bulk_assign",
     "classification_assign",
     "demo_users_create",
+    "masking_conflict_resolve",
     "masking_policy_assign",
     "masking_policy_create",
     "masking_policy_update",

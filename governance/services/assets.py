@@ -191,10 +191,11 @@ def bulk_assign(
     level: str | None = None,
     add_tags: Iterable[str | RegulatoryTag] = (),
     steward: Steward | int | str | None = None,
+    masking_policy: Any = None,
     reason: str = "",
     strict: bool = False,
 ) -> BulkResult:
-    """Classify, tag and/or assign a steward to many assets in one transaction.
+    """Classify, tag, mask and/or assign a steward to many assets in one transaction.
 
     Bad input refuses everything. Assets ``actor`` may not edit are skipped and reported
     in ``refused`` (with ``strict=True`` any refusal changes nothing and raises
@@ -205,9 +206,13 @@ def bulk_assign(
         cleaned["classification"] = level_clean(level)
     if steward is not None:
         cleaned.update(changes_clean({"steward": steward}))
+    if masking_policy is not None:
+        cleaned.update(changes_clean({"masking_policy": masking_policy}))
     tags = tags_clean(add_tags)
     if not cleaned and not tags:
-        raise ValidationError("Nothing to assign: give a level, tags to add or a steward.")
+        raise ValidationError(
+            "Nothing to assign: give a level, tags to add, a masking policy or a steward."
+        )
     return _bulk(actor, assets, cleaned, reason, "asset.bulk_assign", strict=strict, add_tags=tags)
 
 

@@ -2,12 +2,14 @@
 
 Split by page: ``datasets`` (the dataset panel and its edits), ``reviews`` (my reviews),
 ``catalog`` (search and bulk classification), ``transfer`` (CSV export and import),
-``oversight`` (audit trail, steward gaps); ``common`` holds what they share.
+``oversight`` (audit trail, steward gaps), ``registry`` (the admins' policies and
+stewards); ``common`` holds what they share.
 """
 
 from .catalog import catalog, catalog_bulk
 from .datasets import (
     column_edit,
+    conflict_resolve,
     dataset_edit,
     dataset_governance,
     dataset_panel,
@@ -15,6 +17,7 @@ from .datasets import (
     suggestion_reject,
 )
 from .oversight import audit_trail, audit_verify, steward_gaps
+from .registry import policy_edit, portal_admin, steward_edit
 from .reviews import review_attest, review_queue
 from .transfer import (
     csv_apply,
@@ -28,9 +31,13 @@ from .transfer import (
 __all__ = [
     "audit_trail",
     "audit_verify",
+    "policy_edit",
+    "portal_admin",
+    "steward_edit",
     "catalog",
     "catalog_bulk",
     "column_edit",
+    "conflict_resolve",
     "csv_apply",
     "csv_export",
     "csv_import_detail",

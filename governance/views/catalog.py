@@ -16,11 +16,11 @@ from graph.keys import key_name
 from graph.models import Column, Dataset
 from lineage_portal.access import acting_user
 
-from .. import services
+from .. import selectors, services
 from ..filters import SORT_CHOICES, CatalogSearchFilterSet, ColumnCatalogSearchFilterSet
 from ..forms import BulkForm
 from ..models import AssetGovernance
-from ..permissions import can_classify
+from ..permissions import can_classify, can_edit_asset
 from .common import Due, due, governance_page, paginate, querystring, redirect_back
 
 # Table headers that sort: (label, ascending sort, descending sort).
@@ -34,11 +34,17 @@ SORTABLE = {
 
 @dataclass(frozen=True)
 class CatalogRow:
-    """A dataset or column with its governance (None if it was never governed)."""
+    """A dataset or column with its governance (None if it was never governed).
+
+    ``editable`` says whether the reader may change it in bulk, and ``why_not`` why not,
+    so the page shows refusals before anything is applied.
+    """
 
     item: Dataset | Column
     asset: AssetGovernance | None
     due: Due
+    editable: bool = False
+    why_not: str = ""
 
     @property
     def dataset(self) -> Dataset:
@@ -61,11 +67,18 @@ def catalog(request: HttpRequest) -> HttpResponse:
     filterset = filterset_class(request.GET)
     valid = filterset.is_valid()
     page = paginate(request, filterset.qs if valid else filterset.queryset.none())
+    classify = can_classify(request.user)
     rows = []
     for item in page.object_list:
         asset = _governance(item)
-        rows.append(CatalogRow(item, asset, due(asset.next_review_due if asset else None)))
+        editable, why_not = _may_edit(request.user, item, asset) if classify else (False, "")
+        rows.append(
+            CatalogRow(
+                item, asset, due(asset.next_review_due if asset else None), editable, why_not
+            )
+        )
     sort = request.GET.get("sort", "")
+    facets = graph_selectors.dataset_facets()
     context = {
         "show": show,
         "filterset": filterset,
@@ -76,12 +89,29 @@ def catalog(request: HttpRequest) -> HttpResponse:
         "sort": sort,
         "sorts": SORT_CHOICES,
         "sort_links": _sort_links(request, sort),
-        "platforms": graph_selectors.dataset_facets()["platforms"],
-        "can_classify": can_classify(request.user),
+        "platforms": facets["platforms"],
+        "schemas": facets["schemas"],
+        "can_classify": classify,
+        "refused_rows": sum(1 for row in rows if classify and not row.editable),
         "bulk": BulkForm(),
         "querystring": querystring(request),
     }
     return render(request, "governance/catalog.html", context, status=200 if valid else 400)
+
+
+def _may_edit(user, item: Dataset | Column, asset: AssetGovernance | None) -> tuple[bool, str]:
+    """Whether ``user`` may change this row, and if not, who may (in a few words)."""
+    if asset is None:  # never governed: judged as the row bulk would create
+        field = "column" if isinstance(item, Column) else "dataset"
+        asset = AssetGovernance(**{field: item})
+    if can_edit_asset(user, asset):
+        return True, ""
+    steward = asset.steward.name if asset.steward_id else ""
+    if not steward and isinstance(item, Column):
+        return False, "its table's steward's (or a compliance admin's)"
+    if steward:
+        return False, f"stewarded by {steward}"
+    return False, "no steward yet (compliance admins only)"
 
 
 def _sort_links(request: HttpRequest, current: str) -> dict[str, dict[str, str]]:
@@ -103,11 +133,13 @@ def _sort_links(request: HttpRequest, current: str) -> dict[str, dict[str, str]]
 def catalog_bulk(request: HttpRequest) -> HttpResponse:
     """Apply a classification, tags and/or a steward to the selected rows (``bulk_assign``)."""
     form = BulkForm(request.POST)
-    back = reverse("governance_catalog")
+    back = reverse("dataset_list")
     if not form.is_valid():
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
         return redirect_back(request, back)
     data = form.cleaned_data
+    # The page warns before applying; the result says it again, for the record.
+    lowered = selectors.bulk_lowering(assets=form.assets(), level=data["level"] or None)
     try:
         result = services.bulk_assign(
             actor=acting_user(request),
@@ -115,12 +147,18 @@ def catalog_bulk(request: HttpRequest) -> HttpResponse:
             level=data["level"] or None,
             add_tags=data["add_tags"],
             steward=data["steward"],
+            masking_policy=data["masking_policy"],
             reason=data["reason"],
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect_back(request, back)
     _report(request, result)
+    changed = {asset.key for asset in result.updated}
+    lowered = [(key, level) for key, level in lowered if key in changed]
+    if lowered:
+        names = ", ".join(f"{key_name(key)} (was {level})" for key, level in lowered)
+        messages.warning(request, f"Classification lowered to {data['level']} for: {names}.")
     return redirect_back(request, back)
 
 

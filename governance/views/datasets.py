@@ -26,7 +26,7 @@ from lineage_portal.access import acting_user
 from .. import selectors, services
 from ..exposure.panel import ColumnExposure, dataset_exposure
 from ..forms import AssetForm
-from ..models import AssetGovernance, TagSuggestion
+from ..models import AssetGovernance, MaskingConflict, TagSuggestion
 from ..permissions import can_administer, can_edit_asset, edit_refusal
 from .common import Due, ago, due, event_rows, governance_page, next_url, not_found, redirect_back
 
@@ -46,6 +46,7 @@ class AssetRow:
     is_open: bool = False
     suggestions: list[TagSuggestion] = field(default_factory=list)
     exposure: ColumnExposure = field(default_factory=ColumnExposure)  # where its value leaves
+    conflicts: list[MaskingConflict] = field(default_factory=list)
 
     @property
     def tags(self) -> list:
@@ -84,6 +85,7 @@ def panel_context(
     governed = selectors.dataset_governance_list(dataset=dataset)
     by_column = {asset.column_id: asset for asset in governed if asset.is_column}
     own = next((asset for asset in governed if not asset.is_column), None)
+    conflicts = list(selectors.masking_conflict_list(dataset=dataset))
     pending = list(selectors.tag_suggestion_list(dataset=dataset))
     editing = request.GET.get("edit", "")
     choices = AssetForm.shared_choices()
@@ -112,6 +114,7 @@ def panel_context(
             else None,
             is_open=is_bound or editing == (f"col-{column.pk}" if column else "dataset"),
             suggestions=[s for s in pending if asset.pk and s.asset_id == asset.pk],
+            conflicts=[c for c in conflicts if asset.pk and c.asset_id == asset.pk],
         )
 
     # Columns read through the table's governance row (its steward's members loaded), so a
@@ -141,6 +144,7 @@ def panel_context(
         + urlencode({"object_key": dataset.key, "with_columns": "true"}),
         "suggestion_count": len(pending),
         "exposure": exposure,
+        "conflicts": conflicts,
         "back": back,
     }
 
@@ -269,4 +273,25 @@ def _decide(request: HttpRequest, suggestion: TagSuggestion, service, verb: str)
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, f"{verb} {suggestion.suggested} on {asset.key}.")
+    return redirect_back(request, reverse("dataset_detail", args=[dataset_pk]), "governance")
+
+
+@require_POST
+@governance_page("view")
+def conflict_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+    """Settle a masking conflict: keep the warehouse's policy or the steward's."""
+    conflict = get_object_or_404(MaskingConflict.objects.select_related("asset"), pk=pk)
+    keep = request.POST.get("keep", "")
+    try:
+        services.masking_conflict_resolve(
+            actor=acting_user(request),
+            conflict=conflict,
+            keep=keep,
+            reason=request.POST.get("reason", ""),
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"Masking of {conflict.asset.key}: kept the {keep}'s policy.")
+    dataset_pk = conflict.asset.dataset_of.pk
     return redirect_back(request, reverse("dataset_detail", args=[dataset_pk]), "governance")

@@ -86,7 +86,8 @@ class GapRow:
 @require_GET
 @governance_page("view")
 def steward_gaps(request: HttpRequest) -> HttpResponse:
-    """Classified (non-public) assets without an active steward, strongest level first."""
+    """Classified (non-public) assets without an active steward, strongest level first, and
+    masking conflicts between the warehouse and a steward."""
     page = paginate(request, selectors.steward_gap_list())
     rows, choices = [], AssetForm.shared_choices()
     for asset in page.object_list:
@@ -99,5 +100,10 @@ def steward_gaps(request: HttpRequest) -> HttpResponse:
         if form is not None:
             form.fields["steward"].empty_label = "Choose a steward…"
         rows.append(GapRow(asset, due(asset.next_review_due), form))
-    context = {"page": page, "rows": rows, "querystring": querystring(request)}
+    context = {
+        "page": page,
+        "rows": rows,
+        "conflicts": selectors.masking_conflict_list(),
+        "querystring": querystring(request),
+    }
     return render(request, "governance/gaps.html", context)

@@ -25,6 +25,17 @@ __all__ = [
 ]
 
 
+def emulator_running(options: dict) -> bool:
+    """Whether the demo emulator a Source points at answers on its port right now."""
+    import socket
+
+    try:
+        with socket.create_connection((options["host"], int(options["port"])), timeout=0.5):
+            return True
+    except (KeyError, ValueError, OSError):
+        return False
+
+
 def demo_source(server: DemoServer):
     """Create or update the demo ``Source`` so that it points at this running emulator.
 

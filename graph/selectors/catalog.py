@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import TypeVar
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
+from graph.elements import registered_catalog
 from graph.models import Column, Dataset, IngestionRun, Source
 from graph.store import get_store
 from graph.store.base import Counts, StoreError
 
-DATASET_SORTS = {
-    "name": ("name", "key"),
-    "-name": ("-name", "-key"),
-    "schema": ("schema", "name"),
-    "platform": ("platform", "schema", "name"),
-    "columns": ("-column_count", "name"),
-    "last_seen": ("-last_seen", "name"),
-}
 SEARCH_LIMIT = 50
 
 
@@ -36,7 +31,7 @@ class Dashboard:
 
 @dataclass(frozen=True)
 class SearchHit:
-    """A dataset or column whose name matches a search."""
+    """A dataset or column whose name matches a search, with what the catalog says of it."""
 
     kind: str  # dataset | column
     name: str
@@ -45,6 +40,10 @@ class SearchHit:
     dataset_id: int
     exact: bool
     dataset_key: str
+    key: str = ""
+    classification: str = ""  # '' = unclassified
+    tags: tuple[str, ...] = ()
+    column: Column | None = None
 
 
 # --- dashboard ---------------------------------------------------------------
@@ -75,20 +74,6 @@ def dashboard_get() -> Dashboard:
 
 
 # --- catalog -----------------------------------------------------------------
-
-
-def dataset_list(
-    *, query: str = "", platform: str = "", schema: str = "", sort: str = "name"
-) -> QuerySet[Dataset]:
-    """Catalog datasets matching a name search and facet filters, with column counts."""
-    datasets = Dataset.objects.annotate(column_count=Count("columns"))
-    if query:
-        datasets = datasets.filter(Q(name__icontains=query) | Q(key__icontains=query))
-    if platform:
-        datasets = datasets.filter(platform=platform)
-    if schema:
-        datasets = datasets.filter(schema=schema)
-    return datasets.order_by(*DATASET_SORTS.get(sort, DATASET_SORTS["name"]))
 
 
 def dataset_facets() -> dict[str, list[str]]:
@@ -132,35 +117,122 @@ def dataset_neighbour_counts(*, key: str) -> dict[str, int]:
     }
 
 
-def catalog_search(*, query: str, limit: int = SEARCH_LIMIT) -> list[SearchHit]:
-    """Datasets then columns whose name (or qualified name) contains ``query``, exact first."""
-    query = query.strip()
-    if not query:
+_Row = TypeVar("_Row", Dataset, Column)
+
+# Quotes people paste around identifiers: "PROD_DB"."RAW", `raw`.`customers`, [dbo].[x].
+_QUOTES = str.maketrans("", "", "\"'`[]")
+
+
+def name_normalize(text: str) -> str:
+    """A warehouse name as pasted (quoted, any case, spaces around) → ``raw.customers.email``."""
+    return text.translate(_QUOTES).strip().lower()
+
+
+def name_search(*, query: str, limit: int = SEARCH_LIMIT) -> list[SearchHit]:
+    """Datasets and columns named like ``query``, exact matches first.
+
+    ``query`` may be a word (``cust``), a name as people paste it from the warehouse
+    (``PROD_DB.RAW.CUSTOMERS.EMAIL``, ``raw.customers.email``, ``"RAW"."CUSTOMERS"``, any
+    case) or a catalog key. A dotted name matches the datasets and columns whose qualified
+    name ends with it; a word matches any part of a name.
+    """
+    needle = name_normalize(query)
+    if not needle:
         return []
-    needle = query.lower()
-    hits = [
-        SearchHit(
-            kind="dataset",
-            name=d.name,
-            qualified_name=d.qualified_name,
-            platform=d.platform,
-            dataset_id=d.pk,
-            exact=needle in {d.name.lower(), d.qualified_name.lower(), d.key},
-            dataset_key=d.key,
-        )
-        for d in Dataset.objects.filter(Q(name__icontains=query) | Q(key__icontains=query))[:limit]
-    ]
-    columns = Column.objects.select_related("dataset").filter(name__icontains=query)[:limit]
-    hits += [
-        SearchHit(
-            kind="column",
-            name=c.name,
-            qualified_name=f"{c.dataset.qualified_name}.{c.name}",
-            platform=c.dataset.platform,
-            dataset_id=c.dataset_id,
-            exact=needle in {c.name.lower(), f"{c.dataset.qualified_name}.{c.name}".lower()},
-            dataset_key=c.dataset.key,
-        )
-        for c in columns
-    ]
+    datasets, columns = _name_matches(needle, limit)
+    hits = [_dataset_hit(d, needle) for d in datasets] + [_column_hit(c, needle) for c in columns]
+    hits = _with_catalog_fields(hits)
     return sorted(hits, key=lambda hit: (not hit.exact, hit.kind, hit.qualified_name))
+
+
+def _name_matches(needle: str, limit: int) -> tuple[list[Dataset], list[Column]]:
+    table, _, column = needle.partition("#")
+    if "://" in needle:  # a catalog key
+        keyed = Column.objects.select_related("dataset").filter(
+            dataset__key=table, name__iexact=column
+        )
+        return list(Dataset.objects.filter(key=table)), list(keyed) if column else []
+    parts = needle.split(".")
+    datasets = list(
+        Dataset.objects.filter(Q(name__icontains=needle) | Q(key__icontains=needle))[:limit]
+    )
+    columns = list(Column.objects.select_related("dataset").filter(name__icontains=needle)[:limit])
+    if len(parts) >= 2:
+        columns += _ends_with(
+            Column.objects.select_related("dataset").filter(
+                name__iexact=parts[-1], dataset__name__iexact=parts[-2]
+            ),
+            needle,
+            lambda c: f"{c.dataset.qualified_name}.{c.name}",
+        )
+        datasets += _ends_with(
+            Dataset.objects.filter(name__iexact=parts[-1]), needle, lambda d: d.qualified_name
+        )
+    return _unique(datasets)[:limit], _unique(columns)[:limit]
+
+
+def _ends_with(
+    queryset: QuerySet[_Row], needle: str, qualified: Callable[[_Row], str]
+) -> list[_Row]:
+    """Rows whose qualified name is ``needle`` or ends with ``.needle``."""
+    return [
+        row
+        for row in queryset[:SEARCH_LIMIT]
+        if qualified(row).lower() == needle or qualified(row).lower().endswith("." + needle)
+    ]
+
+
+def _unique(rows: list[_Row]) -> list[_Row]:
+    seen: dict[int, _Row] = {}
+    for row in rows:
+        seen.setdefault(row.pk, row)
+    return list(seen.values())
+
+
+def _is_exact(needle: str, *names: str) -> bool:
+    """The whole name, or — for a dotted name — its qualified end (``raw.customers``)."""
+    lowered = [n.lower() for n in names if n]
+    return needle in lowered or ("." in needle and any(n.endswith("." + needle) for n in lowered))
+
+
+def _dataset_hit(d: Dataset, needle: str) -> SearchHit:
+    return SearchHit(
+        kind="dataset",
+        name=d.name,
+        qualified_name=d.qualified_name,
+        platform=d.platform,
+        dataset_id=d.pk,
+        exact=_is_exact(needle, d.name, d.qualified_name, d.key),
+        dataset_key=d.key,
+        key=d.key,
+    )
+
+
+def _column_hit(c: Column, needle: str) -> SearchHit:
+    qualified = f"{c.dataset.qualified_name}.{c.name}"
+    return SearchHit(
+        kind="column",
+        name=c.name,
+        qualified_name=qualified,
+        platform=c.dataset.platform,
+        dataset_id=c.dataset_id,
+        exact=_is_exact(needle, c.name, qualified, c.key),
+        dataset_key=c.dataset.key,
+        key=c.key,
+        column=c,
+    )
+
+
+def _with_catalog_fields(hits: list[SearchHit]) -> list[SearchHit]:
+    """Each hit with the classification and tags the registered catalogs know of it."""
+    if not hits:
+        return hits
+    fields = registered_catalog()([hit.key for hit in hits])
+    return [
+        replace(
+            hit,
+            classification=str(fields.get(hit.key, {}).get("classification") or ""),
+            tags=tuple(fields.get(hit.key, {}).get("tags") or ()),
+        )
+        for hit in hits
+    ]

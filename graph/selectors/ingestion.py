@@ -47,6 +47,25 @@ class WindowIssue:
 
 
 @dataclass(frozen=True)
+class ErrorGroup:
+    """Failed windows that failed the same way: "28 windows: could not connect", first and last."""
+
+    error: str
+    count: int
+    first: WindowIssue
+    last: WindowIssue
+
+
+def error_groups(failed: list[WindowIssue]) -> list[ErrorGroup]:
+    """Failed windows grouped by their error text, most windows first (oldest first within)."""
+    groups: dict[str, list[WindowIssue]] = {}
+    for issue in sorted(failed, key=lambda issue: issue.window_start):
+        groups.setdefault(issue.error.strip() or "no reason recorded", []).append(issue)
+    ordered = sorted(groups.items(), key=lambda item: (-len(item[1]), item[1][0].window_start))
+    return [ErrorGroup(error, len(issues), issues[0], issues[-1]) for error, issues in ordered]
+
+
+@dataclass(frozen=True)
 class BackfillProgress:
     """How far a backfill has got, read from its runs: the progress bar and its final state."""
 
@@ -64,7 +83,8 @@ class BackfillProgress:
     busy_seconds: float  # the finished windows' durations, summed
     started_at: datetime | None
     finished_at: datetime | None
-    errors: list[WindowIssue]  # failed windows
+    errors: list[WindowIssue]  # failed windows (the first MAX_LISTED_WINDOWS)
+    error_groups: list[ErrorGroup]  # every failed window, grouped by its error
     parse_failure_windows: list[WindowIssue]  # succeeded windows with unparsed statements
     completeness: Completeness | None
     retry_refusal: str | None  # why its failed windows cannot be retried from the page
@@ -160,6 +180,9 @@ def backfill_progress(*, backfill: Backfill) -> BackfillProgress:
         started_at=totals["started_at"],
         finished_at=totals["finished_at"] if finished else None,
         errors=[WindowIssue.of(run) for run in failed],
+        error_groups=error_groups(
+            [WindowIssue.of(run) for run in by_window.filter(status=status.FAILED)]
+        ),
         parse_failure_windows=[WindowIssue.of(run) for run in unparsed[:MAX_LISTED_WINDOWS]],
         completeness=runs_completeness(runs=runs),
         retry_refusal=source_refusal(backfill.source),

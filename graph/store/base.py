@@ -196,6 +196,13 @@ class GraphStore(ABC):
         """
 
     @abstractmethod
+    def column_edges_among(self, keys: list[str], as_of: datetime | None) -> list[Edge]:
+        """The column edges between columns of the datasets ``keys`` (as of ``as_of``).
+
+        What a table-level drawing reads to say whether a table edge carries a value.
+        """
+
+    @abstractmethod
     def edges_of(self, key: str, *, as_of: datetime | None = None) -> list[Edge]:
         """Every edge into or out of the dataset or column ``key``."""
 

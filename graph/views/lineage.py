@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django import forms
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template import TemplateDoesNotExist
@@ -15,16 +14,19 @@ from .. import hooks, presenters, selectors
 from ..models import Dataset
 from ..store.base import StoreError
 
-PAGE_SIZE = 50
 DEFAULT_DEPTH = 2
+PAGE_SIZE = 50
 DATASET_PANEL_TEMPLATE = "governance/_dataset_panel.html"  # drawn on the dataset page if it exists
 MAX_PAGE_DEPTH = selectors.LINEAGE_MAX_DEPTH
+# The levels a catalog decorator may set on a node (see graph.elements), for the filter menu.
+CLASSIFICATION_LEVELS = ("restricted", "confidential", "internal", "public", "unclassified")
 
 
 class LineageQueryForm(forms.Form):
     """The lineage page's controls; every field has a default so a bare link works."""
 
     dataset = forms.CharField(required=False, max_length=700)
+    column = forms.CharField(required=False, max_length=700)
     depth = forms.IntegerField(
         required=False,
         min_value=1,
@@ -81,45 +83,14 @@ def catalog_search(request: HttpRequest) -> HttpResponse:
     """
     query = request.GET.get("q", "").strip()
     to_lineage = request.GET.get("to") == "lineage"
-    hits = selectors.catalog_search(query=query)
+    hits = selectors.name_search(query=query)
     exact = [hit for hit in hits if hit.exact]
     if len(hits) == 1 or len(exact) == 1:
         hit = (exact or hits)[0]
-        return redirect(
-            lineage_url(key=hit.dataset_key) if to_lineage else presenters.search_hit_url(hit)
-        )
+        return redirect(_lineage_of(hit) if to_lineage else presenters.search_hit_url(hit))
     return render(
         request, "graph/search.html", {"query": query, "hits": hits, "to_lineage": to_lineage}
     )
-
-
-def dataset_list(request: HttpRequest) -> HttpResponse:
-    """The catalog: every dataset, searchable, filterable by platform and schema."""
-    filters = {
-        "query": request.GET.get("q", "").strip(),
-        "platform": request.GET.get("platform", ""),
-        "schema": request.GET.get("schema", ""),
-        "sort": request.GET.get("sort", "name"),
-    }
-    page = Paginator(selectors.dataset_list(**filters), PAGE_SIZE).get_page(request.GET.get("page"))
-    params = request.GET.copy()
-    params.pop("page", None)
-    context = {
-        "page": page,
-        "filters": filters,
-        "facets": selectors.dataset_facets(),
-        "sorts": [
-            ("name", "Name A–Z"),
-            ("-name", "Name Z–A"),
-            ("schema", "Schema"),
-            ("platform", "Platform"),
-            ("columns", "Most columns"),
-            ("last_seen", "Recently seen"),
-        ],
-        "querystring": params.urlencode(),
-        "catalog_empty": selectors.catalog_is_empty(),
-    }
-    return render(request, "graph/dataset_list.html", context)
 
 
 def dataset_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -156,19 +127,30 @@ def lineage_detail(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return render(request, "graph/lineage.html", context, status=400)
     query = form.cleaned_data
-    if not query["dataset"]:
+    if not query["dataset"] and not query["column"]:
         context["suggestions"] = selectors.dataset_suggestions()
         return render(request, "graph/lineage.html", context)
+    around = {
+        "depth": query["depth"],
+        "direction": query["direction"],
+        "as_of": query["as_of"],
+    }
     try:
-        context["lineage"] = selectors.lineage_get(
-            key=query["dataset"],
-            depth=query["depth"],
-            direction=query["direction"],
-            level=query["level"],
-            as_of=query["as_of"],
-        )
+        if query["column"]:
+            query["level"] = "column"
+            context["lineage"] = selectors.column_lineage_get(
+                column=query["column"], dataset=query["dataset"], **around
+            )
+        else:
+            context["lineage"] = selectors.lineage_get(
+                key=query["dataset"], level=query["level"], **around
+            )
+    except selectors.AmbiguousColumn as exc:
+        context["ambiguous"] = exc
+        return render(request, "graph/lineage.html", context)
     except selectors.LineageNotFound:
-        context["not_found"] = query["dataset"]
+        context["not_found"] = query["column"] or query["dataset"]
+        context["not_found_kind"] = "column" if query["column"] else "dataset"
         context["suggestions"] = selectors.dataset_suggestions()
         return render(request, "graph/lineage.html", context, status=404)
     except StoreError as exc:
@@ -176,6 +158,8 @@ def lineage_detail(request: HttpRequest) -> HttpResponse:
         return render(request, "graph/lineage.html", context, status=503)
     lineage = context["lineage"]
     context["query"] = query
+    context["focus_name"] = lineage.focus.partition("#")[2]
+    context["classification_levels"] = CLASSIFICATION_LEVELS
     context["center_dataset"] = selectors.dataset_get_by_key(key=lineage.center)
     context["graph_data"] = _graph_data(
         lineage,
@@ -194,11 +178,20 @@ def lineage_url(*, key: str, **params: str | int) -> str:
     return reverse("lineage_detail") + "?" + urlencode({"dataset": key, **params})
 
 
+def _lineage_of(hit: selectors.SearchHit) -> str:
+    """Where a search hit's lineage is drawn: a column's own lineage, or its dataset's."""
+    if hit.kind == "column":
+        return reverse("lineage_detail") + "?" + urlencode({"column": hit.key})
+    return lineage_url(key=hit.dataset_key)
+
+
 def _graph_data(lineage: selectors.Lineage, **query: str | int) -> dict:
     """What static/js/lineage.js needs: elements, the centre, the query and where to fetch more."""
     return {
         "center": lineage.center,
         "truncated": lineage.truncated,
+        "left_out": lineage.left_out,
+        "focus": lineage.focus,
         "elements": presenters.lineage_elements(lineage),
         "query": {
             "depth": DEFAULT_DEPTH,

@@ -49,6 +49,33 @@
     }));
   }
 
+  /* Failed windows grouped by error: "28 windows: could not connect — first …, last …". */
+  function errorGroups(panel, groups) {
+    var list = panel.querySelector('[data-list="errors"]');
+    if (!list) return;
+    function windowLink(issue, text) {
+      var link = document.createElement("a");
+      link.href = issue.url;
+      link.textContent = text;
+      return link;
+    }
+    list.replaceChildren.apply(list, groups.map(function (group) {
+      var item = document.createElement("li");
+      var reason = document.createElement("span");
+      reason.className = "reason";
+      reason.textContent = group.error;
+      if (group.count === 1) {
+        item.append(windowLink(group.first, group.first.window_text), " ", reason);
+      } else {
+        var count = document.createElement("strong");
+        count.textContent = group.count_text + ":";
+        item.append(count, " ", reason, " — first ", windowLink(group.first, group.first.window_text),
+          ", last ", windowLink(group.last, group.last.window_text));
+      }
+      return item;
+    }));
+  }
+
   function drawBar(panel, progress) {
     var bar = panel.querySelector('[role="progressbar"]');
     var total = progress.windows_total || 1;
@@ -82,7 +109,7 @@
     drawBar(panel, progress);
     show(panel, "succeeded", progress.state === "succeeded");
     show(panel, "failed", progress.state === "failed");
-    windowList(panel, "errors", progress.errors, function (issue) { return issue.error; });
+    errorGroups(panel, progress.error_groups || []);
     drawCompleteness(panel, progress);
     panel.dataset.state = progress.state;
     panel.dataset.finished = String(progress.finished);

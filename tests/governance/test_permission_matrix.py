@@ -28,6 +28,7 @@ from governance.models import (
     CsvImport,
     ExposureScan,
     Finding,
+    MaskingConflict,
     MaskingPolicy,
     RegulatoryTag,
     Review,
@@ -61,6 +62,8 @@ ASSET_PAGE = cells(302, 302, 403, 403, 302)  # the asset's steward and admins; b
 ASSET_API = cells(403, 200, 403, 403, 200)
 ADMIN_CREATE = cells(403, 403, 403, 403, 201)
 ADMIN_UPDATE = cells(403, 403, 403, 403, 200)
+ADMIN_PAGE = cells(302, 403, 403, 403, 200)
+ADMIN_PAGE_WRITE = cells(302, 403, 403, 403, 302)
 
 EDITORS = {"owner", "admin"}
 CSV = "dataset_key,classification\nsnowflake://prod_db.raw.customers,restricted\n"
@@ -80,6 +83,7 @@ class Data:
     finding: Finding
     users: dict[str, Any]
     csv_import: CsvImport
+    conflict: MaskingConflict | None = None
 
     @property
     def dataset(self):
@@ -134,7 +138,7 @@ RULES: dict[str, Rule] = {
     # --- lineage (graph): reads for everyone signed in --------------------------------
     "": Rule(read=PAGE, write=NOT_JUDGED_PAGE, url=lambda d: "/"),
     "search": Rule(read=PAGE, write=NOT_JUDGED_PAGE, url=lambda d: "/search?q=zzz"),
-    "datasets/": Rule(read=PAGE, write=NOT_JUDGED_PAGE, url=lambda d: "/datasets/"),
+    "datasets/": Rule(read=PAGE, write=PAGE_405, url=lambda d: "/datasets/"),
     "datasets/<int:pk>/": Rule(
         read=PAGE, write=NOT_JUDGED_PAGE, url=lambda d: f"/datasets/{d.dataset.pk}/"
     ),
@@ -200,13 +204,60 @@ RULES: dict[str, Rule] = {
         took_effect=lambda d: Review.objects.filter(asset=d.asset).exists(),
         applies_to=frozenset(EDITORS),
     ),
-    "governance/catalog/": Rule(read=PAGE, write=PAGE_405, url=lambda d: "/governance/catalog/"),
+    # The catalog moved to /datasets/; its former address redirects there (login first).
+    "governance/catalog/": Rule(
+        read=cells(302, 302, 302, 302, 302),
+        write=cells(302, 302, 302, 302, 302),
+        url=lambda d: "/governance/catalog/",
+    ),
     "governance/catalog/bulk/": Rule(  # another steward is told which rows were refused
         read=PAGE_405,
         write=cells(302, 302, 302, 403, 302),
         url=lambda d: "/governance/catalog/bulk/",
         payload=lambda d: {"datasets": [d.dataset.pk], "level": "confidential"},
         took_effect=lambda d: _fresh(d.asset).classification == "confidential",
+        applies_to=frozenset(EDITORS),
+    ),
+    # The compliance admins' own pages: everyone else is told it is not for their role.
+    "governance/admin/": Rule(read=ADMIN_PAGE, write=PAGE_405, url=lambda d: "/governance/admin/"),
+    "governance/admin/policies/new/": Rule(
+        read=ADMIN_PAGE,
+        write=ADMIN_PAGE_WRITE,
+        url=lambda d: "/governance/admin/policies/new/",
+        payload=lambda d: {"name": "MATRIX_MASK", "kind": "redact"},
+        took_effect=lambda d: MaskingPolicy.objects.filter(name="MATRIX_MASK").exists(),
+        applies_to=frozenset({"admin"}),
+    ),
+    "governance/admin/policies/<int:pk>/": Rule(
+        read=ADMIN_PAGE,
+        write=ADMIN_PAGE_WRITE,
+        url=lambda d: f"/governance/admin/policies/{d.policy.pk}/",
+        payload=lambda d: {"name": "EMAIL_HASH", "kind": "tokenize"},
+        took_effect=lambda d: MaskingPolicy.objects.get(pk=d.policy.pk).kind == "tokenize",
+        applies_to=frozenset({"admin"}),
+    ),
+    "governance/admin/stewards/new/": Rule(
+        read=ADMIN_PAGE,
+        write=ADMIN_PAGE_WRITE,
+        url=lambda d: "/governance/admin/stewards/new/",
+        payload=lambda d: {"name": "Matrix Team", "kind": "team", "active": "on"},
+        took_effect=lambda d: Steward.objects.filter(name="Matrix Team").exists(),
+        applies_to=frozenset({"admin"}),
+    ),
+    "governance/admin/stewards/<int:pk>/": Rule(
+        read=ADMIN_PAGE,
+        write=ADMIN_PAGE_WRITE,
+        url=lambda d: f"/governance/admin/stewards/{d.steward.pk}/",
+        payload=lambda d: {"name": d.steward.name, "kind": "person", "email": "x@example.com"},
+        took_effect=lambda d: Steward.objects.get(pk=d.steward.pk).email == "x@example.com",
+        applies_to=frozenset({"admin"}),
+    ),
+    "governance/conflicts/<int:pk>/resolve/": Rule(  # the asset's steward and admins settle it
+        read=PAGE_405,
+        write=ASSET_PAGE,
+        url=lambda d: f"/governance/conflicts/{d.conflict.pk}/resolve/",
+        payload=lambda d: {"keep": "steward"},
+        took_effect=lambda d: MaskingConflict.objects.get(pk=d.conflict.pk).resolved_at is not None,
         applies_to=frozenset(EDITORS),
     ),
     "governance/datasets/<int:pk>/": Rule(
@@ -510,6 +561,9 @@ def data(world) -> Data:
         steward=world.person,
         run=run,
         finding=_finding(world.asset.dataset.key),
+        conflict=MaskingConflict.objects.create(
+            asset=world.asset, warehouse_policy=MaskingPolicyFactory(name="EMAIL_MASK")
+        ),
         users={
             "anonymous": None,
             "owner": world.owner,

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from django.urls import reverse
 
 from governance import services
-from governance.models import AssetGovernance, AuditEvent
+from governance.models import AssetGovernance, AuditEvent, Finding
 
-from .factories import AssetGovernanceFactory, ColumnFactory, DatasetFactory
+from .factories import AssetGovernanceFactory, ColumnFactory, DatasetFactory, MaskingPolicyFactory
 
 pytestmark = pytest.mark.django_db
-CATALOG = "/governance/catalog/"
+CATALOG = "/datasets/"  # the one catalog; /governance/catalog/ redirects here
 
 
 @pytest.fixture
@@ -170,3 +172,64 @@ def test_bulk_creates_governance_rows_as_needed(client, world, catalog):
     client.force_login(world.admin)
     client.post(reverse("governance_bulk"), {"datasets": [catalog.pk], "level": "internal"})
     assert AssetGovernance.objects.get(dataset=catalog).classification == "internal"
+
+
+def test_bulk_sets_a_masking_policy_and_says_which_levels_it_lowered(client, world, catalog):
+    policy = MaskingPolicyFactory(name="PAN_TOKENIZE")
+    client.force_login(world.admin)
+
+    response = client.post(
+        reverse("governance_bulk"),
+        {"datasets": [world.asset.dataset_id], "level": "internal", "masking_policy": policy.pk},
+        follow=True,
+    )
+
+    world.asset.refresh_from_db()
+    assert (world.asset.classification, world.asset.masking_policy) == ("internal", policy)
+    assert "Classification lowered to internal for: prod_db.raw.customers (was restricted)." in (
+        response.text
+    )
+
+
+def test_rows_a_steward_may_not_change_say_so_before_anything_is_applied(client, world, catalog):
+    client.force_login(world.owner)
+
+    response = client.get(CATALOG)
+
+    rows = {row.item.name: row for row in response.context["rows"]}
+    assert rows["customers"].editable and not rows["payments"].editable
+    assert rows["payments"].why_not == "stewarded by Finance Data"
+    assert 'data-bulk-refused="stewarded by Finance Data"' in response.text
+
+
+def test_the_former_catalog_address_redirects_with_its_filters(client, world, catalog):
+    client.force_login(world.auditor)
+
+    response = client.get("/governance/catalog/?q=pay&show=columns")
+
+    assert response.status_code == 302 and response["Location"] == f"{CATALOG}?q=pay&show=columns"
+
+
+def test_the_catalog_counts_open_findings_and_filters_by_them(client, world, catalog):
+    when = datetime(2026, 6, 1, tzinfo=UTC)
+    target = world.asset.dataset.key
+    for n, state in enumerate(("open", "open", "resolved")):
+        Finding.objects.create(
+            identity=f"unmasked_pii_path|snowflake://prod_db.raw.people#email{n}|{target}",
+            kind="unmasked_pii_path",
+            risk_level="HIGH",
+            state=state,
+            source=f"snowflake://prod_db.raw.people#email{n}",
+            source_dataset="snowflake://prod_db.raw.people",
+            target=target,
+            target_dataset=target,
+            first_detected=when,
+            last_detected=when,
+        )
+    client.force_login(world.auditor)
+
+    counts = {row.item.name: row.item.open_findings for row in client.get(CATALOG).context["rows"]}
+    only = names(client.get(f"{CATALOG}?findings=open"))
+
+    assert counts == {"web_log": 0, "customers": 2, "payments": 0}
+    assert only == ["customers"]

@@ -6,12 +6,14 @@ import io
 from datetime import timedelta
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import CommandError, call_command
 
+from governance import selectors
 from governance.models import TagSuggestion
 from governance.services import (
     asset_governance_get_or_create,
+    masking_conflict_resolve,
     masking_policy_assign,
     tag_suggestion_accept,
     tag_suggestion_reject,
@@ -175,3 +177,23 @@ def test_the_command_prints_the_report(warehouse):
     assert "  - PROD_DB.POLICIES.CUSTOMER_REGION (ROW_ACCESS_POLICY, ACTIVE)" in text
     with pytest.raises(CommandError, match="No source named 'nope'"):
         call_command("sync_warehouse_tags", "nope")
+
+
+def test_a_masking_conflict_is_kept_for_the_pages_and_settled_once(warehouse):
+    admin = admin_user(username="ada")
+    asset = asset_governance_get_or_create(key=EMAIL)
+    chosen = MaskingPolicyFactory(name="EMAIL_HASH", warehouse_policy="PROD_DB.POLICIES.EMAIL_HASH")
+    masking_policy_assign(actor=admin, asset=asset, policy=chosen)
+
+    warehouse_tags_sync(source=warehouse)
+    warehouse_tags_sync(source=warehouse)  # found again: still one conflict
+
+    (conflict,) = selectors.masking_conflict_list()
+    assert conflict.asset.key == EMAIL and conflict.warehouse_policy.name == "EMAIL_MASK"
+    assert conflict.detail == "PROD_DB.POLICIES.EMAIL_MASK"
+    masking_conflict_resolve(actor=admin, conflict=conflict, keep="warehouse")
+    asset.refresh_from_db()
+    assert asset.masking_policy.name == "EMAIL_MASK"
+    assert not selectors.masking_conflict_list().exists()
+    with pytest.raises(ValidationError, match="already settled"):
+        masking_conflict_resolve(actor=admin, conflict=conflict, keep="steward")

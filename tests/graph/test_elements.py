@@ -213,3 +213,87 @@ def test_an_empty_subgraph_draws_nothing_and_asks_no_catalog():
 )
 def test_split_name(name, parts):
     assert split_name(name) == parts
+
+
+# --- what an edge says about the value, and regulated data reaching a table -------------
+
+
+def test_edges_say_what_happened_to_the_value_in_words():
+    copied = edge(f"{RAW}#email", f"{STG}#email")
+    hashed = edge(f"{RAW}#email", f"{STG}#email_hash", masking="hashed")
+    counted = edge(f"{RAW}#email", f"{STG}#n", masking="aggregated")
+    table = edge(RAW, STG, masking="unknown")
+
+    assert elements.edge_words.masking_words(copied) == "copied unmasked"
+    assert elements.edge_words.masking_words(hashed) == "hashed"
+    assert elements.edge_words.masking_words(counted) == "counted, summed or averaged"
+    assert elements.edge_words.masking_words(table) == "unknown (table-level lineage only)"
+    assert elements.edge_words.carries_value(copied)
+    assert not elements.edge_words.carries_value(hashed)
+    assert not elements.edge_words.carries_value(table)
+
+
+class _OpenLineageEdge:
+    """An edge with OpenLineage's vocabulary, as the store gains it."""
+
+    def __init__(self, base: Edge, **fields):
+        self.__dict__.update(base.__dict__, **fields)
+
+
+def test_indirect_and_value_keeping_aggregates_follow_openlineage():
+    base = edge(f"{RAW}#country", f"{STG}#email")
+    joined = _OpenLineageEdge(base, flow_type="INDIRECT", subtype="JOIN", masked=None)
+    maxed = _OpenLineageEdge(
+        edge(f"{RAW}#email", f"{STG}#email", masking="aggregated"), flow_type="DIRECT", masked=False
+    )
+
+    assert elements.edge_words.masking_words(joined) == "used to join, value not copied"
+    assert not elements.edge_words.carries_value(joined)
+    assert elements.edge_words.masking_words(maxed).startswith("aggregated, real values kept")
+    assert elements.edge_words.carries_value(maxed)
+
+
+def test_a_table_edge_carries_regulated_data_when_a_column_edge_copies_it_unmasked():
+    graph = Subgraph(
+        center=RAW,
+        nodes=[dataset(RAW), dataset(STG), dataset(MART)],
+        edges=[edge(RAW, STG, masking="unknown"), edge(STG, MART, masking="unknown")],
+    )
+    column_edges = [
+        edge(f"{RAW}#email", f"{STG}#email_hash", masking="hashed"),
+        edge(f"{RAW}#phone", f"{STG}#phone"),
+        edge(f"{STG}#phone", f"{MART}#phone"),
+        edge(f"{RAW}#country", f"{STG}#country"),
+    ]
+    sensitive = {f"{RAW}#email": {"sensitive": True}, f"{RAW}#phone": {"sensitive": True}}
+
+    drawn = subgraph_to_elements(
+        graph,
+        catalog=lambda keys: {k: v for k, v in sensitive.items() if k in keys},
+        column_edges=column_edges,
+    )
+
+    by_id = {el["data"]["id"]: el for el in drawn if el["group"] == "edges"}
+    first, second = by_id[f"{RAW}->{STG}"], by_id[f"{STG}->{MART}"]
+    assert "unmasked-regulated" in first["classes"]
+    assert first["data"]["value_text"] == "carries regulated data unmasked (phone)"
+    # stg_customers.phone holds raw.customers.phone's value: its onward copy is regulated too.
+    assert "unmasked-regulated" in second["classes"]
+
+
+def test_a_hashed_or_non_sensitive_copy_is_not_drawn_as_exposed():
+    graph = Subgraph(center=RAW, nodes=[dataset(RAW), dataset(STG)], edges=[edge(RAW, STG)])
+    column_edges = [
+        edge(f"{RAW}#email", f"{STG}#email_hash", masking="hashed"),
+        edge(f"{RAW}#country", f"{STG}#country"),
+    ]
+
+    drawn = subgraph_to_elements(
+        graph,
+        catalog=lambda keys: {f"{RAW}#email": {"sensitive": True}},
+        column_edges=column_edges,
+    )
+
+    (table_edge,) = [el for el in drawn if el["group"] == "edges"]
+    assert "unmasked-regulated" not in table_edge["classes"]
+    assert not table_edge["data"]["regulated_unmasked"]

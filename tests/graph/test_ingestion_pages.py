@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from unittest import mock
 
@@ -215,13 +216,32 @@ def test_the_ingestion_page_offers_admins_jobs_and_shows_backfills(admin, source
     assert reverse("api-backfill-progress", kwargs={"pk": job.pk}) in html
 
 
-def test_the_demo_source_is_explained_instead_of_a_button(admin, demo):
-    demo_source(demo)
+def test_the_demo_source_offers_jobs_while_its_emulator_runs(admin, demo):
+    source = demo_source(demo)
 
     html = admin.get(reverse("ingestion_run_list")).content.decode()
 
-    assert "demo — run <code>python manage.py demo_warehouse serve</code> to sync" in html
+    assert reverse("source_backfill_start", kwargs={"pk": source.pk}) in html
+    assert "Run backfill" in html and "Sync now" in html
+
+
+def test_a_stopped_demo_emulator_is_explained_instead_of_a_button(admin, demo):
+    source = demo_source(demo)
+    # The emulator moved on (the demo was stopped): nothing answers on the recorded port.
+    Source.objects.filter(pk=source.pk).update(options={**source.options, "port": _closed_port()})
+
+    html = admin.get(reverse("ingestion_run_list")).content.decode()
+
+    assert "its emulator is not running: `make run` starts it with the portal" in html
     assert "Run backfill" not in html
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def test_a_missing_backfill_is_a_friendly_404(admin, db):
@@ -400,3 +420,26 @@ def test_a_backfill_started_from_the_page_runs_and_reports_completeness(
     figure = progress["completeness"]
     assert figure["warehouse_statements"] > 0 and figure["runs_checked"] == 2
     assert figure["summary"] in html
+
+
+def test_failed_windows_are_grouped_by_their_error(admin, source):
+    job = make_backfill(
+        source,
+        {"status": Status.FAILED, "error": "OperationalError: could not connect to Snowflake"},
+        {"status": Status.FAILED, "error": "OperationalError: could not connect to Snowflake"},
+        {"status": Status.FAILED, "error": "ProgrammingError: permission denied"},
+        {"status": Status.FAILED, "error": "OperationalError: could not connect to Snowflake"},
+    )
+
+    progress = admin.get(reverse("api-backfill-progress", kwargs={"pk": job.pk})).json()
+    html = admin.get(reverse("backfill_detail", kwargs={"pk": job.pk})).content.decode()
+
+    first, second = progress["error_groups"]
+    assert (first["count"], first["error"]) == (
+        3,
+        "OperationalError: could not connect to Snowflake",
+    )
+    assert first["first"]["window_start"] < first["last"]["window_start"]
+    assert (second["count"], second["error"]) == (1, "ProgrammingError: permission denied")
+    assert "<strong>3 windows:</strong>" in html
+    assert re.search(r"All <span[^>]*>4</span> failed windows run again at once", html)

@@ -531,3 +531,57 @@ def test_the_lineage_page_search_jumps_to_the_lineage(signed_in, warehouse):
     assert response["Location"] == (
         reverse("lineage_detail") + "?dataset=snowflake%3A%2F%2Fprod_db.staging.stg_customers"
     )
+
+
+# --- names as people paste them, and a column's own lineage ---------------------------
+
+
+@pytest.mark.parametrize(
+    "pasted",
+    ["PROD_DB.RAW.CUSTOMERS.EMAIL", "raw.customers.email", '"PROD_DB"."RAW"."CUSTOMERS"."EMAIL"'],
+)
+def test_search_takes_a_column_name_as_pasted_from_the_warehouse(signed_in, warehouse, pasted):
+    response = signed_in.get(reverse("catalog_search"), {"q": pasted})
+
+    assert response["Location"] == (
+        reverse("dataset_detail", kwargs={"pk": warehouse[RAW].pk}) + "#col-email"
+    )
+
+
+def test_search_takes_a_dataset_name_in_any_case(signed_in, warehouse):
+    response = signed_in.get(reverse("catalog_search"), {"q": "  Staging.STG_Customers "})
+
+    assert response["Location"] == reverse("dataset_detail", kwargs={"pk": warehouse[STG].pk})
+
+
+def test_the_lineage_search_opens_a_columns_own_lineage(signed_in, warehouse):
+    response = signed_in.get(
+        reverse("catalog_search"), {"q": "raw.customers.email", "to": "lineage"}
+    )
+
+    assert response["Location"] == reverse("lineage_detail") + "?column=" + (
+        f"{RAW}#email".replace(":", "%3A").replace("/", "%2F").replace("#", "%23")
+    )
+
+
+def test_a_column_opens_its_datasets_column_lineage_focused_on_it(signed_in, warehouse):
+    response = signed_in.get(reverse("lineage_detail"), {"column": "PROD_DB.RAW.CUSTOMERS.EMAIL"})
+
+    data = graph_data(response)
+    assert response.status_code == 200
+    assert data["focus"] == f"{RAW}#email" and data["query"]["level"] == "column"
+    assert f"{RAW}#email" in node_ids(data["elements"])
+
+
+def test_an_unknown_column_says_so(signed_in, warehouse):
+    response = signed_in.get(reverse("lineage_detail"), {"column": "raw.customers.nope"})
+
+    assert response.status_code == 404
+    assert "No column named" in response.content.decode()
+
+
+def test_a_truncated_neighbourhood_says_how_many_datasets_were_left_out(warehouse):
+    lineage = lineage_selectors.lineage_get(key=STG, depth=2, limit=1)
+
+    # raw.customers and customer_orders are within two hops; one of them is drawn.
+    assert lineage.truncated and lineage.left_out == 1
