@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 comma := ,
 
-.PHONY: run test bench bench-explorer bench-csv bench-load install services services-stop lint demo-reset screenshots
+.PHONY: run test bench bench-exposure bench-explorer bench-csv bench-load install services services-stop lint demo-reset
 
 # One stamp per set of extras ("test+demo" installs ".[test,demo]"), renewed whenever
 # pyproject.toml changes; "base" is the runtime alone.
@@ -45,6 +45,7 @@ bench: $(VENV)/.installed-test-$(HASH)
 	@eval "$$(bash scripts/services.sh env)" && $(PY) -m benchmarks.run
 	@eval "$$(bash scripts/services.sh env)" && $(PY) -m benchmarks.csv_import
 	@eval "$$(bash scripts/services.sh env)" && $(PY) -m benchmarks.load
+	@eval "$$(bash scripts/services.sh env)" && $(PY) -m benchmarks.exposure --report
 
 ## bench-csv / bench-load: one of them alone (its section of docs/benchmarks.md).
 bench-csv: install
@@ -54,6 +55,11 @@ bench-csv: install
 bench-load: install
 	@bash scripts/services.sh start all
 	@eval "$$(bash scripts/services.sh env)" && $(PY) -m benchmarks.load
+
+## bench-exposure: only exposure analysis at 100,000 datasets; updates its section of docs/benchmarks.md.
+bench-exposure: $(VENV)/.installed-test-$(HASH)
+	@bash scripts/services.sh start all
+	@eval "$$(bash scripts/services.sh env)" && $(PY) -m benchmarks.exposure --report
 
 ## bench-explorer: only the lineage explorer at 1,000 datasets; updates its section of docs/benchmarks.md.
 bench-explorer: $(VENV)/.installed-test-$(HASH)

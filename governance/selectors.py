@@ -158,12 +158,19 @@ def review_list(
 
 
 def steward_gap_list() -> QuerySet[AssetGovernance]:
-    """Non-public classified assets with no active steward (empty without enforcement)."""
+    """Non-public classified assets with no active steward (empty without enforcement).
+
+    A column nobody was named for answers to its table's steward (see
+    ``permissions.can_edit_asset``), so it is a gap only when the table has none either.
+    """
     if not engine().compliance.steward_enforcement:
         return AssetGovernance.objects.none()
     regulated = [level for level in Classification.values if level != Classification.PUBLIC]
-    queryset = AssetGovernance.objects.filter(classification__in=regulated).filter(
-        Q(steward__isnull=True) | Q(steward__active=False)
+    inherited = Q(steward__isnull=True, column__dataset__governance__steward__active=True)
+    queryset = (
+        AssetGovernance.objects.filter(classification__in=regulated)
+        .filter(Q(steward__isnull=True) | Q(steward__active=False))
+        .exclude(inherited)
     )
     return _with_related(queryset).order_by(classification_rank_order().desc(), "pk")
 

@@ -235,8 +235,8 @@ def exposure_reason(source: Source, target: Protection) -> str | None:
     parts = []
     if lower:
         parts.append(
-            f"classified {target.classification or 'unclassified'}, "
-            f"below {source.protection.classification}"
+            (f"classified {target.classification}" if target.classification else "unclassified")
+            + f", below {source.protection.classification}"
         )
     if missing:
         parts.append(f"without {', '.join(missing)}")

@@ -160,10 +160,13 @@ def refusal(finding: Finding, user: Any) -> str:
     """Why this user sees no decision forms, naming who may decide instead."""
     if finding.kind == Finding.Kind.FAILED_BACKFILL:
         return "Only a compliance admin may acknowledge or resolve a failed backfill."
-    asset = asset_label(finding.target)
+    asset, source = asset_label(finding.target), asset_label(finding.source)
     if finding.steward:
         return (
-            f"Only the steward of {asset} ({finding.steward}) or a compliance admin may "
-            "acknowledge or resolve this finding."
+            f"Only the steward of {asset} ({finding.steward}), the steward of {source} or a "
+            "compliance admin may acknowledge or resolve this finding."
         )
-    return f"{asset} has no steward yet: only a compliance admin may acknowledge or resolve this finding."
+    return (
+        f"{asset} has no steward yet: only the steward of {source} or a compliance admin may "
+        "acknowledge or resolve this finding."
+    )

@@ -1,7 +1,8 @@
 """People's decisions on findings: acknowledge (with a reason and an expiry) or resolve.
 
-Who may: a compliance admin, or the steward accountable for the exposed asset (for a
-failed backfill: compliance admins only). Every decision is an audit event with who,
+Who may: a compliance admin, the steward accountable for the exposed asset, or the
+steward of the regulated source whose value leaves (for a failed backfill: compliance
+admins only). Every decision is an audit event with who,
 when, before and after; a decision on a finding that changed state meanwhile is refused.
 """
 
@@ -26,13 +27,14 @@ MAX_ACK_DAYS = 365
 
 
 def can_decide(user: User, finding: Finding) -> bool:
-    """Compliance admins decide every finding; a steward those on assets they steward."""
+    """Compliance admins decide every finding; a steward those where the regulated value
+    leaves an asset they steward or arrives in one."""
     if can_administer(user):
         return True
     if finding.kind == Finding.Kind.FAILED_BACKFILL:
         return False
-    asset = _asset(finding.target)
-    return asset is not None and can_edit_asset(user, asset)
+    assets = (_asset(finding.target), _asset(finding.source))
+    return any(asset is not None and can_edit_asset(user, asset) for asset in assets)
 
 
 def finding_acknowledge(

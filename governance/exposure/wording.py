@@ -85,7 +85,7 @@ def reason_words(finding: Finding) -> str:
     ``unclassified, below restricted; without GDPR, PII``.
     """
     parts = []
-    for part in finding.reason.replace("classified unclassified", "unclassified").split("; "):
+    for part in finding.reason.split("; "):
         if part.startswith("without "):
             part = "without " + ", ".join(tag_words(part.removeprefix("without ").split(", ")))
         parts.append(part)

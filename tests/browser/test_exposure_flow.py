@@ -107,9 +107,10 @@ def test_an_auditor_finds_the_leak_and_its_steward_acknowledges_it(
     assert by_role["source"]["x"] < by_role["via"]["x"] < by_role["target"]["x"]
     assert page.evaluate("window.exposureGraph.edges('.unmasked').length") == 2
     assert "MARY_MARKETING" in page.inner_text("#readers-title >> xpath=..")
-    # An auditor reads; the decision belongs to the export's steward.
+    # An auditor reads; the decision belongs to the stewards of the export and of the e-mail.
     decision = page.inner_text("#decision")
     assert "Only the steward of marts.marketing_export.email (Data Platform)" in decision
+    assert "the steward of raw.customers.email" in decision
     assert page.locator("#decision form").count() == 0
     page.screenshot(path=str(artifacts / "exposure-finding-auditor.png"), full_page=True)
 

@@ -14,7 +14,13 @@ from django.utils import timezone
 from governance import selectors, services
 from governance.models import AuditEvent, Review, TagSuggestion
 
-from .factories import AssetGovernanceFactory, MaskingPolicyFactory, StewardFactory, tag
+from .factories import (
+    AssetGovernanceFactory,
+    ColumnFactory,
+    MaskingPolicyFactory,
+    StewardFactory,
+    tag,
+)
 
 
 def _config(**compliance):
@@ -84,7 +90,13 @@ def test_steward_gap_list(world):
     inactive = AssetGovernanceFactory(classification="confidential", steward=gone)
     AssetGovernanceFactory(classification="public")  # public needs no steward
     AssetGovernanceFactory(classification="internal", steward=world.person)
-    assert list(selectors.steward_gap_list()) == [no_steward, inactive]
+    # A column nobody was named for answers to its table's steward: no gap while it has one.
+    covered = ColumnFactory(dataset=world.asset.dataset, name="email")
+    AssetGovernanceFactory(dataset=None, column=covered, classification="restricted")
+    orphan = AssetGovernanceFactory(  # its table has no governance row at all
+        dataset=None, column=ColumnFactory(), classification="restricted"
+    )
+    assert list(selectors.steward_gap_list()) == [no_steward, orphan, inactive]
     with override_settings(LINEAGE_CONFIG=_config(steward_enforcement=False)):
         assert not selectors.steward_gap_list().exists()
 

@@ -154,8 +154,8 @@ def test_who_may_not_decide_is_told_who_may(client, world, leak):
     page = text(client.get(f"/exposure/findings/{leak.pk}/"))
 
     assert (
-        "Only the steward of marts.marketing_export.email (Olive Owner) or a compliance admin "
-        "may acknowledge or resolve this finding." in page
+        "Only the steward of marts.marketing_export.email (Olive Owner), the steward of "
+        "raw.customers.email or a compliance admin may acknowledge or resolve this finding." in page
     )
     assert "Why is it acceptable for now?" not in page
 
@@ -207,6 +207,18 @@ def test_another_steward_may_not_acknowledge(client, world, leak):
     assert "Only the steward of marts.marketing_export.email (Olive Owner)" in text(response)
     leak.refresh_from_db()
     assert leak.state == "open"
+
+
+def test_the_sources_steward_may_decide_too(client, world, leak):
+    client.force_login(world.member)  # of the team stewarding raw.customers
+
+    page = text(client.get(f"/exposure/findings/{leak.pk}/"))
+    response = client.post(f"/exposure/findings/{leak.pk}/resolve/", {"reason": "copy dropped"})
+
+    assert "Why is it acceptable for now?" in page
+    assert response.status_code == 302
+    leak.refresh_from_db()
+    assert leak.state == "resolved"
 
 
 def test_an_admin_resolves_and_the_history_says_why(client, world, leak):
@@ -312,6 +324,12 @@ def test_a_sensitive_columns_masking_line_says_where_its_value_leaves(client, wo
         f"marts.marketing_export.email (finding #{leak.pk})" in panel
     )
     assert "2 unresolved findings about this table: 2 where a value of it leaves unmasked" in panel
+    # No lock beside a policy whose value leaves unmasked: it masks reads of this column only.
+    html = client.get(f"/governance/datasets/{dataset_pk}/panel/").content.decode()
+    at = html.index('class="masking leaking"')
+    email_row = html[html.rindex("<tr", 0, at) : html.index("</tr>", at)]
+    assert "<strong>email</strong>" in email_row and "(reads only)" in email_row
+    assert 'class="lock"' not in email_row
 
 
 def test_highlight_exposure_lights_the_leaks_edges_and_not_the_hashed_one(client, world, leak):
