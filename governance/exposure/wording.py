@@ -81,7 +81,7 @@ def _overdue_sentence(finding: Finding, today: date) -> str:
 def reason_words(finding: Finding) -> str:
     """Why the place the value lands does not protect it (the scan's reason, readable).
 
-    ``classified unclassified, below restricted; without gdpr, pii`` reads
+    ``unclassified, below restricted; without gdpr, pii`` reads
     ``unclassified, below restricted; without GDPR, PII``.
     """
     parts = []

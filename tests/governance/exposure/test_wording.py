@@ -112,6 +112,6 @@ def test_a_leak_is_copied_only_when_every_hop_copies():
 
 
 def test_the_reason_names_levels_and_tags_as_the_pages_do():
-    lower = finding(reason="classified unclassified, below confidential; without gdpr, pii")
+    lower = finding(reason="unclassified, below confidential; without gdpr, pii")
 
     assert reason_words(lower) == "unclassified, below confidential; without GDPR, PII"
