@@ -21,7 +21,7 @@ from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
-from lineage_portal.bulk_insert import json_value, rows_insert
+from lineage_portal.bulk_insert import json_as_text, rows_insert
 
 from .models import AuditChainHead, AuditEvent
 
@@ -231,6 +231,7 @@ def audit_events_append(*, actor: Any, entries: list[AuditEntry]) -> int:
     name = user.get_username() if user is not None else str(actor or "system")
     user_id = user.pk if user is not None else None
     at, prev, key, rows = timezone.now(), head.hash, audit_key(), []
+    stored = 1 if json_as_text() else 0  # which of ``_stored_json``'s pair the table takes
     for seq, entry in enumerate(entries, start=head.seq + 1):
         before, after = _stored_json(entry.before), _stored_json(entry.after)
         content = _content(
@@ -249,7 +250,7 @@ def audit_events_append(*, actor: Any, entries: list[AuditEntry]) -> int:
         digest = keyed_digest(canonical_json(content), key)
         rows.append(
             (seq, at, name, user_id, entry.action, entry.object_type, entry.object_key)
-            + (json_value(*before), json_value(*after), content["reason"], prev, digest)
+            + (before[stored], after[stored], content["reason"], prev, digest)
         )
         prev = digest
     rows_insert(AuditEvent, EVENT_FIELDS, rows)
@@ -258,9 +259,10 @@ def audit_events_append(*, actor: Any, entries: list[AuditEntry]) -> int:
     return len(rows)
 
 
-def _stored_json(value: Any) -> tuple[Any, str]:
-    """``value`` as it will read back from its JSON column (what is hashed), and as JSON text."""
+def _stored_json(value: Any) -> tuple[Any, str | None]:
+    """``value`` as it will read back from its JSON column (what is hashed), and as JSON text
+    (None, SQL NULL, for None)."""
     if value is None:
-        return None, "null"
+        return None, None
     text = canonical_json(value)
     return json.loads(text), text

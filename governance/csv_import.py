@@ -155,6 +155,9 @@ class ChunkedImport:
             if self.is_steward
             else set()
         )
+        # A check writes nothing, so a later chunk would read an asset from the database as
+        # if earlier rows had not changed it: the check keeps what its rows did, here.
+        self.checked: dict[tuple[str, int], _State] = {}
 
     # --- resolving a chunk ---------------------------------------------------------------
 
@@ -185,6 +188,9 @@ class ChunkedImport:
         if not self.dry_run:
             governed = governed.select_for_update()
         states = self._states(list(governed.values(*STATE_FIELDS)), key_of, column_of)
+        if self.checked:
+            idents = [("dataset", pk) for pk in key_of] + [("column", pk) for pk in column_of]
+            states |= {ident: self.checked[ident] for ident in idents if ident in self.checked}
         return {"datasets": datasets, "columns": columns, "states": states}
 
     def _states(
@@ -335,6 +341,8 @@ class ChunkedImport:
                     (outcome.applied if changed else outcome.unchanged).append(line)
             if not self.dry_run:
                 self._write(loaded["states"].values(), entries)
+            else:
+                self.checked |= {k: s for k, s in loaded["states"].items() if s.changed}
             return outcome
 
     def _write(self, states: Iterable[_State], entries: list[AuditEntry]) -> None:

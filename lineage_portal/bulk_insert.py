@@ -33,9 +33,11 @@ def _columns(model: type[models.Model], fields: Sequence[str]) -> sql.Composable
 
 def _copy(table: str, columns: sql.Composable, rows: Rows) -> None:
     statement = sql.SQL("COPY {} ({}) FROM STDIN").format(sql.Identifier(table), columns)
-    with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
-        for row in rows:
-            copy.write_row(row)
+    # The raw cursor's errors, as Django's (``IntegrityError`` …), like any other query's.
+    with connection.wrap_database_errors, connection.cursor() as cursor:
+        with cursor.cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)
 
 
 def rows_insert(model: type[models.Model], fields: Sequence[str], rows: Rows) -> None:
@@ -131,9 +133,7 @@ def _field_name(model: type[models.Model], attname: str) -> str:
     return next(f.name for f in model._meta.concrete_fields if f.attname == attname)
 
 
-def json_value(value: Any, text: str) -> Any:
-    """What :func:`rows_insert` takes for a JSON column: ``text`` (the value as JSON) on
-    Postgres, where ``COPY`` parses it; ``value`` itself elsewhere. None stays SQL NULL."""
-    if value is None:
-        return None
-    return text if _postgres() else value
+def json_as_text() -> bool:
+    """Whether :func:`rows_insert` takes a JSON column's value as JSON text (Postgres, where
+    ``COPY`` parses it) rather than as the Python value (elsewhere). None is SQL NULL in both."""
+    return _postgres()
