@@ -26,9 +26,9 @@ def _postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
-def _columns(model: type[models.Model], fields: Sequence[str]) -> sql.Composable:
-    names = {field.attname: field.column for field in model._meta.concrete_fields}
-    return sql.SQL(", ").join(sql.Identifier(names[name]) for name in fields)
+def _columns(model: type[models.Model], fields: Sequence[str]) -> sql.Composed:
+    identifiers = [sql.Identifier(_column(model, name)) for name in fields]
+    return sql.SQL(", ").join(identifiers)
 
 
 def _copy(table: str, columns: sql.Composable, rows: Rows) -> None:
@@ -126,7 +126,8 @@ def rows_update(model: type[models.Model], fields: Sequence[str], rows: Rows) ->
 
 
 def _column(model: type[models.Model], attname: str) -> str:
-    return next(f.column for f in model._meta.concrete_fields if f.attname == attname)
+    """The database column of the concrete field named ``attname`` (``steward_id``)."""
+    return str(next(f.column for f in model._meta.concrete_fields if f.attname == attname))
 
 
 def _field_name(model: type[models.Model], attname: str) -> str:
