@@ -8,6 +8,10 @@ function the import tasks call (``governance_csv_import``):
   review date, one audit event each),
 * importing the same file again (every row already as written).
 
+The exposure scan an applied import asks for is a task of its own (a worker runs it
+after the import); with no broker here it would run inline and be timed as part of the
+import, so automatic scans are off and the scans asked for are counted instead.
+
 Writes the figures to the ``csv-import`` section of docs/benchmarks.md.
 """
 
@@ -18,6 +22,8 @@ import os
 import platform
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 
 from benchmarks.sections import section_write
@@ -72,16 +78,44 @@ def _timed(actor, lines, *, dry_run: bool) -> dict:
 
 
 def run(rows: int) -> dict:
+    os.environ["EXPOSURE_AUTO_SCAN"] = "0"  # read by the settings; see the docstring
     with throwaway_database("bench_csv_import"):
+        from django.conf import settings
+
+        from governance.exposure.models import ExposureScan
         from governance.models import AuditEvent
 
         actor, lines = _prepare(rows)
+        before = AuditEvent.objects.count()
         check = _timed(actor, lines, dry_run=True)
-        apply = _timed(actor, lines, dry_run=False)
-        again = _timed(actor, lines, dry_run=False)
-        events = AuditEvent.objects.count()
+        settings.EXPOSURE_AUTO_SCAN = True  # asked for, not run: there is no worker
+        with _scans_not_run():
+            apply = _timed(actor, lines, dry_run=False)
+            again = _timed(actor, lines, dry_run=False)
+        events = AuditEvent.objects.count() - before
+        scans = ExposureScan.objects.filter(status=ExposureScan.Status.QUEUED).count()
     load = round(os.getloadavg()[0], 1)
-    return {"check": check, "apply": apply, "again": again, "events": events, "load": load}
+    return {
+        "check": check,
+        "apply": apply,
+        "again": again,
+        "events": events,
+        "scans": scans,
+        "load": load,
+    }
+
+
+@contextmanager
+def _scans_not_run() -> Iterator[None]:
+    """Queued scans stay queued (a worker would run them) instead of running eagerly."""
+    from governance.exposure import tasks
+
+    delay = tasks.exposure_scan_task.delay
+    tasks.exposure_scan_task.delay = lambda *args, **kwargs: None  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        tasks.exposure_scan_task.delay = delay  # type: ignore[method-assign]
 
 
 def render(result: dict, rows: int) -> str:
@@ -112,8 +146,19 @@ def render(result: dict, rows: int) -> str:
     lines += [
         "",
         f"Slowest run: {slowest:,} rows/s — goal {verdict}. The apply wrote "
-        f"{result['events']:,} audit events, one per changed row. Before rows were judged "
-        "a chunk at a time, an import ran at about 110 rows/s.",
+        f"{result['events']:,} audit events, one per changed row, and asked for "
+        f"{result['scans']} exposure scan (a task of its own, not timed here). The machine's "
+        "two cores are shared with other work, so figures move with its load. Row by row, "
+        "an import ran at about 110 rows/s; judged a chunk at a time but written with "
+        "`bulk_create`, the apply ran at 1,100–1,600 rows/s.",
+        "",
+        "Where the apply's time goes (cProfile and timers, 20,000 rows, load about 4): a bit "
+        "under half in Postgres — the deferred foreign-key checks at each chunk's commit "
+        "(about 1 s: governance rows, their tags and the events point at datasets, "
+        "stewards, policies, tags and users), the COPY of rows, tags and events (about "
+        "1 s, with the chain trigger and the indexes) and a chunk's lookups (about 0.7 s); "
+        "the rest in Python — judging the rows (about 0.6 s) and encoding and hashing the "
+        "audit events (about 0.9 s).",
     ]
     return "\n".join(lines) + "\n"
 

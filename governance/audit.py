@@ -21,6 +21,8 @@ from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
+from lineage_portal.bulk_insert import json_as_text, rows_insert
+
 from .models import AuditChainHead, AuditEvent
 
 HEAD_PK = 1
@@ -30,15 +32,20 @@ HASH_SCHEME = "hmac-sha256/v2"
 
 def canonical_json(value: Any) -> str:
     """Sorted keys, no whitespace, dates as ISO strings: the same value hashes the same."""
-    return json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_json_default
-    )
+    return _CANONICAL.encode(value)
 
 
 def _json_default(value: Any) -> str:
     if isinstance(value, datetime | date):
         return value.isoformat()
     return str(value)
+
+
+# One encoder for every call (``json.dumps`` with options builds a new one each time, which
+# showed in a big batch of events); same output as ``json.dumps`` with these options.
+_CANONICAL = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_json_default
+)
 
 
 def jsonable(value: Any) -> Any:
@@ -64,24 +71,54 @@ def audit_key_id(key: bytes | None = None) -> str:
 
 def keyed_digest(text: str, key: bytes | None = None) -> str:
     """HMAC-SHA256 of ``text`` under the audit key, as hex."""
-    return hmac.new(key or audit_key(), text.encode(), hashlib.sha256).hexdigest()
+    return hmac.digest(key or audit_key(), text.encode(), "sha256").hex()
 
 
 def event_content(event: AuditEvent) -> dict[str, Any]:
     """Every stored field of an event but its own hash (``id`` is only the row's storage slot)."""
+    return _content(
+        seq=event.seq,
+        at=event.at,
+        actor=event.actor,
+        actor_user_id=event.actor_user_id,
+        action=event.action,
+        object_type=event.object_type,
+        object_key=event.object_key,
+        before=event.before,
+        after=event.after,
+        reason=event.reason,
+        prev_hash=event.prev_hash,
+    )
+
+
+def _content(
+    *,
+    seq: int,
+    at: datetime,
+    actor: str,
+    actor_user_id: int | None,
+    action: str,
+    object_type: str,
+    object_key: str,
+    before: Any,
+    after: Any,
+    reason: str,
+    prev_hash: str,
+) -> dict[str, Any]:
+    # One shape for a stored event and for a batch's plain values: they must hash alike.
     return {
         "scheme": HASH_SCHEME,
-        "seq": event.seq,
-        "at": _iso(event.at),
-        "actor": event.actor,
-        "actor_user_id": event.actor_user_id,
-        "action": event.action,
-        "object_type": event.object_type,
-        "object_key": event.object_key,
-        "before": event.before,
-        "after": event.after,
-        "reason": event.reason,
-        "prev_hash": event.prev_hash,
+        "seq": seq,
+        "at": _iso(at),
+        "actor": actor,
+        "actor_user_id": actor_user_id,
+        "action": action,
+        "object_type": object_type,
+        "object_key": object_key,
+        "before": before,
+        "after": after,
+        "reason": reason,
+        "prev_hash": prev_hash,
     }
 
 
@@ -163,35 +200,69 @@ class AuditEntry:
     reason: str = ""
 
 
+EVENT_FIELDS = (
+    "seq",
+    "at",
+    "actor",
+    "actor_user_id",
+    "action",
+    "object_type",
+    "object_key",
+    "before",
+    "after",
+    "reason",
+    "prev_hash",
+    "hash",
+)
+
+
 @transaction.atomic
-def audit_events_append(*, actor: Any, entries: list[AuditEntry]) -> list[AuditEvent]:
+def audit_events_append(*, actor: Any, entries: list[AuditEntry]) -> int:
     """Append many events under one lock of the head: one insert, then the head moves once.
 
     For bulk changes (a CSV import): the chain is the same as appending them one by one.
+    No model object is built per event (that was most of a big batch's time): plain values
+    are hashed and streamed to the table (``rows_insert``). Returns how many were appended.
     """
     if not entries:
-        return []
+        return 0
     head = _locked_head()
     user = actor if getattr(actor, "pk", None) is not None else None
     name = user.get_username() if user is not None else str(actor or "system")
-    at, prev, events = timezone.now(), head.hash, []
-    for offset, entry in enumerate(entries, start=1):
-        event = AuditEvent(
-            seq=head.seq + offset,
+    user_id = user.pk if user is not None else None
+    at, prev, key, rows = timezone.now(), head.hash, audit_key(), []
+    stored = 1 if json_as_text() else 0  # which of ``_stored_json``'s pair the table takes
+    for seq, entry in enumerate(entries, start=head.seq + 1):
+        before, after = _stored_json(entry.before), _stored_json(entry.after)
+        content = _content(
+            seq=seq,
             at=at,
             actor=name,
-            actor_user=user,
+            actor_user_id=user_id,
             action=entry.action,
             object_type=entry.object_type,
             object_key=entry.object_key,
-            before=jsonable(entry.before),
-            after=jsonable(entry.after),
+            before=before[0],
+            after=after[0],
             reason=entry.reason or "",
             prev_hash=prev,
         )
-        event.hash = prev = event_hash(event)
-        events.append(event)
-    AuditEvent.objects.bulk_create(events)
-    head.seq, head.hash = events[-1].seq, events[-1].hash
+        digest = keyed_digest(canonical_json(content), key)
+        rows.append(
+            (seq, at, name, user_id, entry.action, entry.object_type, entry.object_key)
+            + (before[stored], after[stored], content["reason"], prev, digest)
+        )
+        prev = digest
+    rows_insert(AuditEvent, EVENT_FIELDS, rows)
+    head.seq, head.hash = rows[-1][0], prev
     head.save(update_fields=["seq", "hash"])
-    return events
+    return len(rows)
+
+
+def _stored_json(value: Any) -> tuple[Any, str | None]:
+    """``value`` as it will read back from its JSON column (what is hashed), and as JSON text
+    (None, SQL NULL, for None)."""
+    if value is None:
+        return None, None
+    text = canonical_json(value)
+    return json.loads(text), text

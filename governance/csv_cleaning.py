@@ -14,6 +14,9 @@ from django.core.exceptions import ValidationError
 from .models import UNCLASSIFIED, Classification, MaskingPolicy, RegulatoryTag, Steward
 from .validation import due_date_clean, level_clean
 
+CLEANED_KEPT = 10_000
+_UNSEEN = object()
+
 
 class Registries:
     """Tags, stewards and policies by name, read once per import (the cleaners' lookups)."""
@@ -25,6 +28,9 @@ class Registries:
         self.tag_by_pk = {tag.pk: tag for tag in self.tags.values()}
         self.steward_by_pk = {s.pk: s for s in self.stewards.values()}
         self.policy_by_pk = {p.pk: p for p in self.policies.values()}
+        # Cells repeat (the same tags, steward, date on thousands of rows): each distinct
+        # cell is cleaned once. Refusals are not kept; they are worded afresh each time.
+        self._cleaned: dict[tuple[str, str], Any] = {}
 
     def tags_clean(self, text: str) -> list[RegulatoryTag]:
         slugs = {slug.strip().lower() for slug in text.replace(",", ";").split(";")} - {""}
@@ -65,13 +71,24 @@ class Registries:
         }
         errors, cleaned = {}, {}
         for name, value in changes.items():
+            known = self._cleaned.get((name, value), _UNSEEN)
+            if known is not _UNSEEN:
+                cleaned[name] = list(known) if isinstance(known, list) else known
+                continue
             try:
                 cleaned[name] = cleaners[name](value)
             except ValidationError as exc:
                 errors[name] = exc.error_list
+            else:
+                self._remember((name, value), cleaned[name])
         if errors:
             raise ValidationError(errors)
         return cleaned
+
+    def _remember(self, cell: tuple[str, str], value: Any) -> None:
+        if len(self._cleaned) >= CLEANED_KEPT:
+            self._cleaned.clear()  # a file of ever-new cells: keep memory bounded
+        self._cleaned[cell] = list(value) if isinstance(value, list) else value
 
 
 _LEVELS = frozenset(Classification.values) | {"", UNCLASSIFIED}

@@ -4,8 +4,10 @@ Row by row through ``asset_update`` an import ran at about a hundred rows a seco
 dozen queries and a transaction per row). Here each chunk of rows is resolved with a
 handful of queries — datasets, columns, governance rows (locked), registries cached for
 the whole import — judged in memory with the same cleaners, permission rules and
-messages, and written with bulk statements and one batch of audit events. Rows that
-touch the same asset twice see each other, as they would one by one.
+messages, and written as plain values — new rows and tags streamed with ``COPY``
+(``lineage_portal.bulk_insert``), changed rows as one batch of updates — with one batch
+of audit events under one lock of the chain head. Rows that touch the same asset twice
+see each other, as they would one by one.
 """
 
 from __future__ import annotations
@@ -16,13 +18,14 @@ from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
-from django.db.models import Field, Q
+from django.db import transaction
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
 from graph.models import Column, Dataset
 from lineage_portal.access import STEWARD, has_role, signed_in
+from lineage_portal.bulk_insert import rows_create, rows_insert, rows_update
 from lineage_portal.csv_safety import cell_restore
 
 from .audit import AuditEntry, audit_events_append
@@ -51,20 +54,21 @@ STATE_FIELDS = (
 CHUNK_ROWS = 1000
 # What ``ChunkedImport._load`` hands the row judge: datasets, columns and states by key.
 Loaded = dict[str, Any]
-WRITTEN_FIELDS = [
+# What a changed row writes (besides the dataset or column a new row governs).
+WRITTEN_COLUMNS = (
     "classification",
-    "steward",
-    "masking_policy",
+    "steward_id",
+    "masking_policy_id",
     "next_review_due",
     "version",
-    "updated_by",
+    "updated_by_id",
     "updated_at",
-]
+)
 
 
 @dataclass
 class _State:
-    """An asset as the rows so far left it, as plain values (model objects only to write).
+    """An asset as the rows so far left it, as plain values (written as plain values too).
 
     ``pk`` is None for an asset never governed: its row is created only if a row changes it.
     """
@@ -92,19 +96,24 @@ class _State:
             "next_review_due": self.next_review_due,
         }
 
-    def as_row(self, actor: Any, now: datetime) -> AssetGovernance:
-        """The row to write: ids only (cheaper than related objects), stamped by ``actor``."""
-        return AssetGovernance(
-            id=self.pk,
-            dataset_id=self.dataset_id,
-            column_id=self.column_id,
-            classification=self.classification,
-            steward_id=self.steward.pk if self.steward else None,
-            masking_policy_id=self.masking_policy.pk if self.masking_policy else None,
-            next_review_due=self.next_review_due,
-            version=self.version,
-            updated_by_id=actor.pk,
-            updated_at=now,
+    @property
+    def ident(self) -> tuple[str, int]:
+        """What the chunk's states are keyed by: ("dataset", id) or ("column", id)."""
+        if self.column_id is not None:
+            return ("column", self.column_id)
+        assert self.dataset_id is not None  # a dataset's own governance
+        return ("dataset", self.dataset_id)
+
+    def written(self, actor: Any, now: datetime) -> tuple[Any, ...]:
+        """The ``WRITTEN_COLUMNS`` values of this state, stamped by ``actor`` at ``now``."""
+        return (
+            self.classification,
+            self.steward.pk if self.steward else None,
+            self.masking_policy.pk if self.masking_policy else None,
+            self.next_review_due,
+            self.version,
+            actor.pk,
+            now,
         )
 
     def as_asset(self) -> AssetGovernance:
@@ -146,6 +155,9 @@ class ChunkedImport:
             if self.is_steward
             else set()
         )
+        # A check writes nothing, so a later chunk would read an asset from the database as
+        # if earlier rows had not changed it: the check keeps what its rows did, here.
+        self.checked: dict[tuple[str, int], _State] = {}
 
     # --- resolving a chunk ---------------------------------------------------------------
 
@@ -176,6 +188,9 @@ class ChunkedImport:
         if not self.dry_run:
             governed = governed.select_for_update()
         states = self._states(list(governed.values(*STATE_FIELDS)), key_of, column_of)
+        if self.checked:
+            idents = [("dataset", pk) for pk in key_of] + [("column", pk) for pk in column_of]
+            states |= {ident: self.checked[ident] for ident in idents if ident in self.checked}
         return {"datasets": datasets, "columns": columns, "states": states}
 
     def _states(
@@ -326,58 +341,37 @@ class ChunkedImport:
                     (outcome.applied if changed else outcome.unchanged).append(line)
             if not self.dry_run:
                 self._write(loaded["states"].values(), entries)
+            else:
+                self.checked |= {k: s for k, s in loaded["states"].items() if s.changed}
             return outcome
 
     def _write(self, states: Iterable[_State], entries: list[AuditEntry]) -> None:
         changed = [state for state in states if state.changed]
         now = timezone.now()
-        assets = {id(state): state.as_row(self.actor, now) for state in changed}
-        AssetGovernance.objects.bulk_create([a for a in assets.values() if a.pk is None])
-        _update_rows([assets[id(s)] for s in changed if s.pk is not None])
-        for state in changed:
-            state.pk = assets[id(state)].pk  # later chunks may not name it; harmless
-        tagged = [state for state in changed if state.tags_changed]
+        fresh = [state for state in changed if state.pk is None]
+        # Only a row that was there before can have tags to clear.
+        cleared = [state.pk for state in changed if state.tags_changed and state.pk is not None]
+        rows_update(
+            AssetGovernance,
+            WRITTEN_COLUMNS,
+            [(*state.written(self.actor, now), state.pk) for state in changed if state.pk],
+        )
+        ids = rows_create(
+            AssetGovernance,
+            ("dataset_id", "column_id", *WRITTEN_COLUMNS),
+            [(s.dataset_id, s.column_id, *s.written(self.actor, now)) for s in fresh],
+        )
+        for state, pk in zip(fresh, ids, strict=True):
+            state.pk = pk  # the tags below need it
         through = AssetGovernance.tags.through
-        through.objects.filter(assetgovernance_id__in=[s.pk for s in tagged]).delete()
-        through.objects.bulk_create(
-            through(assetgovernance_id=s.pk, regulatorytag_id=tag.pk)
-            for s in tagged
-            for tag in s.tags
+        if cleared:
+            through.objects.filter(assetgovernance_id__in=cleared).delete()
+        rows_insert(
+            through,
+            ("assetgovernance_id", "regulatorytag_id"),
+            [(state.pk, tag.pk) for state in changed if state.tags_changed for tag in state.tags],
         )
         audit_events_append(actor=self.actor, entries=entries)
-
-
-def _column(name: str) -> str:
-    field = AssetGovernance._meta.get_field(name)
-    assert isinstance(field, Field)  # a concrete column, not a reverse relation
-    return str(field.column)
-
-
-def _update_rows(assets: list[AssetGovernance]) -> None:
-    """One UPDATE per row, sent as a batch: ``bulk_update``'s CASE expressions took 90 % of
-    an import's time on Postgres."""
-    if not assets:
-        return
-    table = AssetGovernance._meta.db_table
-    columns = [_column(name) for name in WRITTEN_FIELDS]
-    sql = f"UPDATE {table} SET {', '.join(f'{c} = %s' for c in columns)} WHERE id = %s"
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            sql,
-            [
-                [
-                    a.classification,
-                    a.steward_id,
-                    a.masking_policy_id,
-                    a.next_review_due,
-                    a.version,
-                    a.updated_by_id,
-                    a.updated_at,
-                    a.pk,
-                ]
-                for a in assets
-            ],
-        )
 
 
 def error_message(exc: Exception) -> str:

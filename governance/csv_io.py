@@ -28,6 +28,7 @@ from django.db.models.functions import Coalesce
 from lineage_portal.csv_safety import csv_lines
 
 from .csv_import import CHUNK_ROWS, FIELD_COLUMNS, ChunkedImport
+from .exposure.tasks import auto_scan_enabled, exposure_scan_request
 from .models import AssetGovernance
 from .permissions import ensure_can_export
 
@@ -161,7 +162,19 @@ def governance_csv_import(
     if progress:
         progress(done)
     report.errors.sort(key=lambda error: error.line)
+    if report.applied and not dry_run:
+        _scan_request(report)
     return report
+
+
+def _scan_request(report: ImportReport) -> None:
+    """Findings follow governance: one (coalesced) exposure scan for the whole import.
+
+    A single edit asks through its audit event's signal; a chunk's events are written in
+    one batch, which sends none — and a scan per row, or per chunk, would be wasted work.
+    """
+    if auto_scan_enabled():
+        exposure_scan_request(trigger=f"CSV import of {len(report.applied)} changed rows")
 
 
 def _apply_chunk(importer: ChunkedImport, chunk: list, report: ImportReport) -> int:
