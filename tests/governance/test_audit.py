@@ -294,7 +294,7 @@ def test_a_forged_checkpoint_line_is_refused(db):
     assert report.kind == "forged" and "not written by the portal" in report.problem
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_concurrent_appends_never_fork_the_chain():
     writers, per_writer, errors = 6, 5, []
 
