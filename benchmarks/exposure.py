@@ -25,6 +25,7 @@ import argparse
 import json
 import os
 import random
+import secrets
 import statistics
 import subprocess
 import sys
@@ -471,6 +472,9 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lineage_portal.settings.local")
     os.environ["DJANGO_DEBUG"] = "false"
     os.environ["EXPOSURE_AUTO_SCAN"] = "false"
+    # DEBUG off refuses the public development keys: this process has throwaway ones.
+    os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
+    os.environ.setdefault("AUDIT_HMAC_KEY", secrets.token_urlsafe(50))
     if args.report:
         _report(args)
         return
