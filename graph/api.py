@@ -115,6 +115,10 @@ class WindowIssueSerializer(serializers.Serializer):
     window_end = serializers.DateTimeField()
     error = serializers.CharField()
     parse_failures = serializers.IntegerField()
+    interrupted = serializers.BooleanField(help_text="The process running it stopped")
+    query_ids = serializers.ListField(
+        child=serializers.CharField(), help_text="The first statements it could not parse"
+    )
     url = serializers.SerializerMethodField()
 
     def get_url(self, issue: selectors.WindowIssue) -> str:
@@ -131,6 +135,11 @@ class CompletenessSerializer(serializers.Serializer):
     percent_missing = serializers.FloatField()
     runs_checked = serializers.IntegerField()
     runs_unchecked = serializers.IntegerField()
+    windows_missing = serializers.IntegerField(help_text="Windows not in: failed or not yet run")
+    statements_in_missing_windows = serializers.IntegerField(
+        help_text="What the warehouse counted in the windows not in (where it answered)"
+    )
+    complete = serializers.BooleanField()
     summary = serializers.CharField()
 
 
@@ -139,16 +148,17 @@ class BackfillProgressSerializer(serializers.Serializer):
 
     id = serializers.IntegerField(source="backfill.pk")
     source = serializers.CharField(source="backfill.source.name")
-    state = serializers.ChoiceField(["queued", "running", "succeeded", "failed"])
+    state = serializers.ChoiceField(["queued", "running", "succeeded", "failed", "interrupted"])
     state_label = serializers.CharField(
-        help_text="The state in words: Queued, Running, Done, Failed"
+        help_text="The state in words: Queued, Running, Done, Failed, Interrupted"
     )
     finished = serializers.BooleanField()
     percent = serializers.FloatField()
     windows_total = serializers.IntegerField()
     windows_done = serializers.IntegerField()
     windows_succeeded = serializers.IntegerField()
-    windows_failed = serializers.IntegerField()
+    windows_failed = serializers.IntegerField(help_text="Failed for good, interrupted included")
+    windows_interrupted = serializers.IntegerField()
     windows_running = serializers.IntegerField()
     windows_queued = serializers.IntegerField()
     rows_read = serializers.IntegerField()

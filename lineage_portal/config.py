@@ -31,7 +31,13 @@ DEFAULTS: dict[str, Any] = {
         "scan_interval_minutes": 15,
         "window_hours": 24,
         "batch_size": 5000,
-        "retry": {"attempts": 3, "backoff_seconds": 5},
+        "retry": {"attempts": 3, "backoff_seconds": 5, "backoff_max_seconds": 300, "jitter": True},
+        # A running window's lease: heartbeats renew it every quarter of it; a window whose
+        # lease ran out (its process was killed) is swept, queued again or failed.
+        "lease_seconds": 60,
+        # How long the broker keeps a delivered message unacknowledged before it sends it
+        # again, and how long a queued window may wait before the sweeper resends it.
+        "visibility_timeout_seconds": 1800,
         "query_filters": {
             "include_types": [
                 "CREATE_TABLE_AS_SELECT",
@@ -117,9 +123,26 @@ def validate_config(raw: Any) -> dict:
                 f"compliance.risk_levels.{name}: {level!r} is not one of {', '.join(RISK_LEVELS)}"
             )
         risk[name] = str(level).upper()
-    for key in ("backfill_days", "scan_interval_minutes", "window_hours", "batch_size"):
-        if config["telemetry"][key] <= 0:
+    telemetry = config["telemetry"]
+    for key in (
+        "backfill_days",
+        "scan_interval_minutes",
+        "window_hours",
+        "batch_size",
+        "lease_seconds",
+        "visibility_timeout_seconds",
+    ):
+        if telemetry[key] <= 0:
             raise ConfigError(f"telemetry.{key}: must be a positive number")
+    retry = telemetry["retry"]
+    if retry["attempts"] < 1:
+        raise ConfigError("telemetry.retry.attempts: at least 1 (the first attempt counts)")
+    if retry["backoff_max_seconds"] >= telemetry["visibility_timeout_seconds"]:
+        # A retry waiting longer than the visibility timeout would be delivered twice.
+        raise ConfigError(
+            "telemetry.retry.backoff_max_seconds: must be shorter than "
+            "telemetry.visibility_timeout_seconds"
+        )
     if config["telemetry"]["window_hours"] > 24:
         raise ConfigError("telemetry.window_hours: at most 24 (query windows of at most a day)")
     if config["graph"]["backend"] not in {"auto", "neo4j", "embedded"}:

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from django.db.models import Count, F, Q, QuerySet
 from django.urls import reverse
 
-from graph.models import Column, Dataset, IngestionRun, Source
+from graph.models import Backfill, Column, Dataset, IngestionRun, Source
+from graph.selectors.ingestion import stale_runs
 from graph.store import get_store
 from graph.store.base import Counts, StoreError
 
@@ -33,6 +34,17 @@ class Dashboard:
     graph_error: str
     last_run: IngestionRun | None
     recent_runs: list[IngestionRun]
+    ingestion_failure: IngestionFailure | None = None  # shown instead of the last run
+
+
+@dataclass(frozen=True)
+class IngestionFailure:
+    """Why the last ingestion is not a success: its last run, or its latest backfill, failed."""
+
+    label: str  # Failed | Interrupted
+    source: str
+    detail: str
+    url: str
 
 
 @dataclass(frozen=True)
@@ -72,6 +84,36 @@ def dashboard_get() -> Dashboard:
         graph_error=graph_error,
         last_run=recent[0] if recent else None,
         recent_runs=recent,
+        ingestion_failure=ingestion_failure(last_run=recent[0] if recent else None),
+    )
+
+
+def ingestion_failure(*, last_run: IngestionRun | None) -> IngestionFailure | None:
+    """The failure "Last ingestion" must show: the last run's, else the latest backfill's.
+
+    A backfill counts as failed while any of its windows has failed (or lost its holder)
+    and not been retried into success, even if later syncs succeeded: its history is not in.
+    """
+    failed = Q(status=IngestionRun.Status.FAILED) | stale_runs()
+    if last_run is not None and IngestionRun.objects.filter(failed, pk=last_run.pk).exists():
+        return IngestionFailure(
+            label="Interrupted" if last_run.interrupted else "Failed",
+            source=last_run.source.name,
+            detail=f"window {last_run.window_start:%Y-%m-%d %H:%M} failed",
+            url=reverse("ingestion_run_detail", kwargs={"pk": last_run.pk}),
+        )
+    backfill = Backfill.objects.select_related("source").order_by("-created", "-id").first()
+    if backfill is None:
+        return None
+    bad = backfill.runs.filter(failed)
+    if not (count := bad.count()):
+        return None
+    interrupted = bad.filter(Q(interrupted=True) | stale_runs()).exists()
+    return IngestionFailure(
+        label="Interrupted" if interrupted else "Failed",
+        source=backfill.source.name,
+        detail=f"backfill #{backfill.pk}: {count:,} of {backfill.windows_total:,} windows not in",
+        url=reverse("backfill_detail", kwargs={"pk": backfill.pk}),
     )
 
 

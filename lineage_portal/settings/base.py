@@ -128,6 +128,10 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+# A window keeps running when the broker connection drops (Redis restarting): its result
+# goes to the database, not the broker, and a second delivery of its message is harmless.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # --- Lineage engine config (the seed's YAML) ---------------------------------
 LINEAGE_CONFIG_PATH = _setting(
@@ -180,10 +184,24 @@ LOGGING = {
     "loggers": {"neo4j": {"level": "WARNING"}, "snowflake": {"level": "WARNING"}},
 }
 
-# Incremental sync on Celery beat, every `telemetry.scan_interval_minutes`.
+# Redis redelivers a message nobody acknowledged after the visibility timeout (Redis's
+# default is 1 h). Set on purpose from `telemetry.visibility_timeout_seconds`: longer than
+# any retry's wait (the config refuses otherwise), since a message waiting for its
+# countdown is unacknowledged too. A killed worker's window does not wait for it: the
+# sweeper queues it again as soon as its lease runs out. See docs/operations.md.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": LINEAGE_CONFIG["telemetry"]["visibility_timeout_seconds"],
+}
+
+# Incremental sync on Celery beat, every `telemetry.scan_interval_minutes`, and the
+# sweeper of interrupted windows, every `telemetry.lease_seconds`.
 CELERY_BEAT_SCHEDULE = {
     "incremental-sync": {
         "task": "graph.tasks.incremental_sync_task",
         "schedule": 60.0 * LINEAGE_CONFIG["telemetry"]["scan_interval_minutes"],
+    },
+    "sweep-interrupted-windows": {
+        "task": "graph.tasks.sweep_task",
+        "schedule": float(LINEAGE_CONFIG["telemetry"]["lease_seconds"]),
     },
 }

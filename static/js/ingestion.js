@@ -15,7 +15,7 @@
 
   var POLL_MS = 2000;
   var COUNTS = [
-    "windows_done", "windows_total", "windows_failed", "rows_read",
+    "windows_done", "windows_total", "windows_failed", "windows_interrupted", "rows_read",
     "statements_kept", "statements_filtered", "edges_written", "parse_failures",
   ];
 
@@ -75,11 +75,13 @@
     show(panel, "parse_failures", progress.parse_failure_windows.length > 0);
     if (!figure) return;
     setText(panel, "completeness_summary", figure.summary);
-    setText(panel, "completeness_scope", progress.finished ? "" : "(windows done so far)");
+    setText(panel, "completeness_scope", progress.finished ? "" : "(so far)");
     var line = panel.querySelector('[data-field="completeness_summary"]');
     if (line) line.classList.toggle("gap", figure.missing > 0);
     windowList(panel, "parse_failure_windows", progress.parse_failure_windows, function (issue) {
-      return issue.parse_failures + " parse failure" + (issue.parse_failures === 1 ? "" : "s");
+      return issue.parse_failures + " parse failure" + (issue.parse_failures === 1 ? "" : "s") +
+        ": " + issue.query_ids.join(", ") +
+        (issue.parse_failures > issue.query_ids.length ? " …" : "");
     }, "#failures");
   }
 
@@ -95,7 +97,8 @@
     setText(panel, "window_states", progress.window_states_text);
     drawBar(panel, progress);
     show(panel, "succeeded", progress.state === "succeeded");
-    show(panel, "failed", progress.state === "failed");
+    show(panel, "failed", progress.state === "failed" || progress.state === "interrupted");
+    show(panel, "interrupted", progress.windows_interrupted > 0);
     windowList(panel, "errors", progress.errors, function (issue) { return issue.error; });
     drawCompleteness(panel, progress);
     panel.dataset.state = progress.state;

@@ -21,7 +21,14 @@ def test_repo_config_loads_with_documented_defaults():
     config = load_config(ROOT / "lineage-engine.config.yaml", environ={})
     assert config["telemetry"]["backfill_days"] == 90
     assert config["telemetry"]["scan_interval_minutes"] == 15
-    assert config["telemetry"]["retry"] == {"attempts": 3, "backoff_seconds": 5}
+    assert config["telemetry"]["retry"] == {
+        "attempts": 3,
+        "backoff_seconds": 5,
+        "backoff_max_seconds": 300,
+        "jitter": True,
+    }
+    assert config["telemetry"]["lease_seconds"] == 60
+    assert config["telemetry"]["visibility_timeout_seconds"] == 1800
     assert config["compliance"]["risk_levels"]["pii_exposure"] == "HIGH"
     assert config["monitoring"]["slack_webhook_url"] == ""
 
