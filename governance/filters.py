@@ -27,7 +27,7 @@ from .selectors import (
 )
 
 # What audit events are about (``AuditEvent.object_type``).
-AUDIT_OBJECT_TYPES = ("dataset", "column", "steward", "masking_policy", "regulatory_tag")
+AUDIT_OBJECT_TYPES = ("dataset", "column", "steward", "masking_policy", "regulatory_tag", "finding")
 SORT_CHOICES = [
     ("name", "Name A–Z"),
     ("-name", "Name Z–A"),

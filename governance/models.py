@@ -285,7 +285,11 @@ class AuditChainHead(models.Model):
 
 
 class TagSuggestion(models.Model):
-    """A tag or masking policy found on an asset in the warehouse, awaiting a decision."""
+    """A tag, masking policy or classification proposed for an asset, awaiting a decision.
+
+    Found on the asset in the warehouse (TAG_REFERENCES, POLICY_REFERENCES), or followed
+    along lineage from a classified column whose value reaches the asset unmasked.
+    """
 
     class State(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -297,7 +301,12 @@ class TagSuggestion(models.Model):
     masking_policy = models.ForeignKey(
         MaskingPolicy, null=True, blank=True, on_delete=models.CASCADE
     )
-    # Where it was found, e.g. "snowflake:TAG_REFERENCES" or "snowflake:POLICY_REFERENCES".
+    # NULL unless a classification level is what is suggested (see the constraint).
+    classification = models.CharField(  # noqa: DJ001
+        max_length=16, choices=Classification.choices, null=True, blank=True
+    )
+    # Where it was found: "snowflake:TAG_REFERENCES", "snowflake:POLICY_REFERENCES", or
+    # "lineage:<source column key>" for what follows lineage.
     source = models.CharField(max_length=128)
     detail = models.CharField(max_length=512, blank=True)
     state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
@@ -312,10 +321,15 @@ class TagSuggestion(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=(
-                    models.Q(tag__isnull=False, masking_policy__isnull=True)
-                    | models.Q(tag__isnull=True, masking_policy__isnull=False)
+                    models.Q(tag__isnull=False, masking_policy__isnull=True, classification=None)
+                    | models.Q(tag__isnull=True, masking_policy__isnull=False, classification=None)
+                    | models.Q(
+                        tag__isnull=True,
+                        masking_policy__isnull=True,
+                        classification__isnull=False,
+                    )
                 ),
-                name="tag_suggestion_tag_xor_policy",
+                name="tag_suggestion_one_thing",
             ),
             # A sync re-finding a decided suggestion must not reopen it.
             models.UniqueConstraint(
@@ -328,6 +342,11 @@ class TagSuggestion(models.Model):
                 condition=models.Q(masking_policy__isnull=False),
                 name="tag_suggestion_unique_policy",
             ),
+            models.UniqueConstraint(
+                fields=["asset", "classification", "source"],
+                condition=models.Q(classification__isnull=False),
+                name="tag_suggestion_unique_classification",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -335,5 +354,13 @@ class TagSuggestion(models.Model):
 
     @property
     def suggested(self) -> str:
-        """What is suggested, for display: ``tag:pii`` or ``masking:EMAIL_HASH``."""
-        return f"tag:{self.tag.slug}" if self.tag_id else f"masking:{self.masking_policy.name}"
+        """What is suggested, for display: ``tag:pii``, ``masking:EMAIL_HASH``, ``level:restricted``."""
+        if self.tag_id:
+            return f"tag:{self.tag.slug}"
+        if self.masking_policy_id:
+            return f"masking:{self.masking_policy.name}"
+        return f"level:{self.classification}"
+
+
+# Exposure analysis keeps its models beside its code; importing them here registers them.
+from .exposure.models import ExposureScan, Finding, Risk  # noqa: E402, F401

@@ -28,6 +28,7 @@ urlpatterns = [
         name="api-docs",
     ),
     path("api/v1/lineage", openlineage_api.LineageEventView.as_view(), name="openlineage-events"),
+    path("api/v1/exposure/", include("governance.exposure.api_urls")),
     path("api/v1/", include("graph.api_urls")),
     path("api/v1/", include("governance.api_urls")),
     path("", include("governance.urls")),

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from ..models import AssetGovernance, Review, TagSuggestion
+from ..models import AssetGovernance, Review, TagSuggestion, classification_rank
 from ..permissions import ensure_can_edit_asset
 from ..validation import choice_clean
 from .assets import asset_audit, asset_change, asset_lock, review_cycle_days
@@ -83,13 +83,21 @@ def _note(suggestion: TagSuggestion, state: str) -> tuple[dict, dict]:
 def tag_suggestion_accept(
     *, actor: Any, suggestion: TagSuggestion, reason: str = ""
 ) -> TagSuggestion:
-    """Apply a warehouse-found tag (added) or masking policy (assigned) to its asset."""
+    """Apply a suggested tag (added), masking policy or classification (assigned) to its asset.
+
+    A classification followed along lineage never lowers the asset's level.
+    """
     with transaction.atomic():
         locked = _pending(suggestion)
         if locked.tag_id:
             cleaned, add_tags = {}, [locked.tag]
-        else:
+        elif locked.masking_policy_id:
             cleaned, add_tags = {"masking_policy": locked.masking_policy}, None
+        else:
+            level = max(
+                locked.classification, locked.asset.classification or "", key=classification_rank
+            )
+            cleaned, add_tags = {"classification": level}, None
         note = _note(locked, TagSuggestion.State.ACCEPTED.value)
         reason = reason or f"accepted {locked.suggested} found by {locked.source}"
         asset_change(

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from graph.keys import column_key, key_name
 from graph.models import Dataset, IngestionRun, ParseFailure, Source
+from graph.signals import run_finished
 from graph.store.base import (
     ColumnNode,
     DatasetNode,
@@ -234,6 +235,8 @@ def run_finish(
         run.failures.all().delete()
         ParseFailure.objects.bulk_create(failures, batch_size=500)
     watermark_update(source_id=run.source_id)
+    if status != QUEUED:
+        _announce_finished(run)
     return run
 
 
@@ -304,7 +307,14 @@ def run_interrupt(
     changed = bool(expired.update(**fields))
     if changed and fields.get("status") == FAILED:
         watermark_update(source_id=run.source_id)
+        run.refresh_from_db()
+        _announce_finished(run)
     return changed
+
+
+def _announce_finished(run: IngestionRun) -> None:
+    # After the commit: listeners act on what is stored, and a rolled-back run says nothing.
+    transaction.on_commit(lambda: run_finished.send(sender=IngestionRun, run=run), robust=True)
 
 
 def _interruption(run: IngestionRun) -> str:

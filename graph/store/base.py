@@ -344,6 +344,10 @@ class GraphStore(ABC):
         """
 
     @abstractmethod
+    def edges_to(self, keys: Sequence[str], *, as_of: datetime | None = None) -> list[Edge]:
+        """Every edge arriving at one of ``keys``: ``edges_from`` walking upstream."""
+
+    @abstractmethod
     def readers(self, dataset_key: str) -> list[Read]:
         """Who read the dataset, most recent first."""
 

@@ -122,6 +122,8 @@ if NEO4J_AUTH != "none" and "/" not in NEO4J_AUTH:
 CELERY_BROKER_URL = _setting("CELERY_BROKER_URL", env.str, default="")
 # Without a broker the portal still works on one machine: tasks run in-process.
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+# Exposure findings are re-evaluated after ingestion runs and governance changes.
+EXPOSURE_AUTO_SCAN = _setting("EXPOSURE_AUTO_SCAN", env.bool, default=True)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = _setting("CELERY_RESULT_BACKEND", env.str, default="") or None
 CELERY_TASK_ACKS_LATE = True

@@ -24,6 +24,8 @@ TEST_NEO4J_AUTH = env.str("TEST_NEO4J_AUTH", default="none")
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="redis://127.0.0.1:63799/0")
 # Tests run tasks in-process unless a test starts a real worker (tests/graph/test_tasks.py).
 CELERY_TASK_ALWAYS_EAGER = True
+# Tests that need the scans after each change turn them on (tests/governance/exposure).
+EXPOSURE_AUTO_SCAN = False
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {

@@ -23,7 +23,14 @@ from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from governance import services
-from governance.models import AssetGovernance, MaskingPolicy, RegulatoryTag, Review, Steward
+from governance.models import (
+    AssetGovernance,
+    Finding,
+    MaskingPolicy,
+    RegulatoryTag,
+    Review,
+    Steward,
+)
 from governance.models import TagSuggestion as Suggestion
 from graph.models import IngestionRun, Source
 
@@ -66,6 +73,7 @@ class Data:
     policy: MaskingPolicy
     steward: Steward
     run: IngestionRun
+    finding: Finding
     users: dict[str, Any]
 
     @property
@@ -340,6 +348,30 @@ RULES: dict[str, Rule] = {
     "api/v1/governance/audit-events/<int:seq>/": _api(
         url=lambda d: "/api/v1/governance/audit-events/1/"
     ),
+    # --- exposure API: reads for everyone, decisions for the exposed asset's steward ----
+    "api/v1/exposure/paths": _api(
+        url=lambda d: f"/api/v1/exposure/paths?target={d.dataset.key}&max_depth=3"
+    ),
+    "api/v1/exposure/^findings$": _api(url=lambda d: "/api/v1/exposure/findings"),
+    "api/v1/exposure/^findings/(?P<pk>[^/.]+)$": _api(
+        url=lambda d: f"/api/v1/exposure/findings/{d.finding.pk}"
+    ),
+    "api/v1/exposure/^findings/(?P<pk>[^/.]+)/acknowledge$": _api(
+        read=API_405,
+        write=ASSET_API,
+        url=lambda d: f"/api/v1/exposure/findings/{d.finding.pk}/acknowledge",
+        payload=lambda d: {"reason": "matrix: accepted until the mart is reclassified"},
+        took_effect=lambda d: Finding.objects.get(pk=d.finding.pk).state == "acknowledged",
+        applies_to=frozenset(EDITORS),
+    ),
+    "api/v1/exposure/^findings/(?P<pk>[^/.]+)/resolve$": _api(
+        read=API_405,
+        write=ASSET_API,
+        url=lambda d: f"/api/v1/exposure/findings/{d.finding.pk}/resolve",
+        payload=lambda d: {"reason": "matrix: the export job was dropped"},
+        took_effect=lambda d: Finding.objects.get(pk=d.finding.pk).state == "resolved",
+        applies_to=frozenset(EDITORS),
+    ),
 }
 
 
@@ -404,6 +436,7 @@ def data(world) -> Data:
         policy=MaskingPolicyFactory(name="EMAIL_HASH"),
         steward=world.person,
         run=run,
+        finding=_finding(world.asset.dataset.key),
         users={
             "anonymous": None,
             "owner": world.owner,
@@ -411,6 +444,22 @@ def data(world) -> Data:
             "auditor": world.auditor,
             "admin": world.admin,
         },
+    )
+
+
+def _finding(target: str) -> Finding:
+    """An open exposure whose exposed asset is the owner's dataset."""
+    when = datetime(2026, 6, 1, tzinfo=UTC)
+    return Finding.objects.create(
+        identity=f"unmasked_pii_path|snowflake://prod_db.raw.people#email|{target}",
+        kind="unmasked_pii_path",
+        risk_level="HIGH",
+        source="snowflake://prod_db.raw.people#email",
+        source_dataset="snowflake://prod_db.raw.people",
+        target=target,
+        target_dataset=target,
+        first_detected=when,
+        last_detected=when,
     )
 
 

@@ -323,6 +323,12 @@ def test_edges_from_a_frontier_of_datasets_and_columns(store):
     assert edges[0].masked is True
     assert store.edges_from([col("b", "x")], as_of=day(3)) == []
     assert store.edges_from([]) == []
+    into = store.edges_to([ds("c"), col("b", "x")])
+    assert [(e.upstream, e.downstream) for e in into] == [
+        (col("a", "x"), col("b", "x")),
+        (ds("b"), ds("c")),
+    ]
+    assert store.edges_to([col("c", "x")], as_of=day(4)) == []
 
 
 def test_edges_from_follows_a_renamed_key(store):

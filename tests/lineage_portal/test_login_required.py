@@ -20,11 +20,12 @@ def _routes(resolver=None, prefix=""):
 
 def _concrete(route: str) -> str:
     """Turn a route pattern into a URL a client can request (ids → 1, slugs → x)."""
-    route = route.lstrip("^").rstrip("$").replace("\\Z", "")
+    # Router patterns are regexes inside a path prefix: anchors may sit mid-route.
+    route = route.replace("^", "").replace("$", "").replace("\\Z", "")
+    route = re.sub(r"\(\?P<[^>]+>[^)]*\)", "1", route)
     route = re.sub(r"<int:[^>]+>", "1", route)
     route = re.sub(r"<(path|str|slug):[^>]+>", "x", route)
     route = re.sub(r"<[^>]+>", "1", route)
-    route = re.sub(r"\(\?P<[^>]+>[^)]*\)", "1", route)
     route = re.sub(r"[()?*+\\]", "", route)
     return "/" + route
 

@@ -7,6 +7,7 @@ import sys
 from django.core.management.base import BaseCommand
 
 from governance.demo import demo_governance_seed
+from governance.exposure.scan import exposure_scan
 from governance.services import demo_users_create
 from governance.warehouse_sync import warehouse_tags_sync_demo
 from graph.models import Source
@@ -43,6 +44,12 @@ class Command(BaseCommand):
         self.stdout.write(demo_governance_seed().summary())
         # After the seed: suggestions are matched against the seeded masking policies.
         self.stdout.write(warehouse_tags_sync_demo(days=days).summary())
+        scan = exposure_scan(store=store, trigger="demo seed")
+        risk = scan.open_by_risk
+        self.stdout.write(
+            f"Exposure scan: {sum(risk.values())} unresolved findings "
+            f"({risk.get('HIGH', 0)} HIGH, {risk.get('MEDIUM', 0)} MEDIUM, {risk.get('LOW', 0)} LOW)."
+        )
         self.stdout.write("Demo logins (username / password — role):")
         for login in logins:
             self.stdout.write(f"  {login.username} / {login.password} — {login.role}")

@@ -134,17 +134,19 @@ class ProgressBar:
 
     width = 30
 
-    def __init__(self, out):
+    def __init__(self, out, unit: str = "windows"):
         self.out = out
         self.tty = out.isatty()
+        self.unit = unit
 
     def __call__(self, done: int, total: int, message: str = "") -> None:
         if not self.tty:
-            self.out.write(f"  window {done}/{total} ({100 * done // max(total, 1)}%) {message}")
+            label = self.unit.rstrip("s")
+            self.out.write(f"  {label} {done}/{total} ({100 * done // max(total, 1)}%) {message}")
             return
         filled = self.width * done // max(total, 1)
         bar = "#" * filled + "-" * (self.width - filled)
-        self.out.write(f"\r  [{bar}] {done}/{total} windows  {message:<60}", ending="")
+        self.out.write(f"\r  [{bar}] {done}/{total} {self.unit}  {message:<60}", ending="")
         if done >= total:
             self.out.write("")
         self.out.flush()

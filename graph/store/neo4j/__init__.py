@@ -278,13 +278,16 @@ class Neo4jStore(Neo4jGrants, NeighbourhoodFromParts, GraphStore):
         return self._edges(cypher.EDGES_OF, keys=[self._current(key)], as_of=utc_or_none(as_of))
 
     def edges_from(self, keys: Sequence[str], *, as_of: datetime | None = None) -> list[Edge]:
+        return self._edges_at(cypher.EDGES_FROM, keys, as_of)
+
+    def edges_to(self, keys: Sequence[str], *, as_of: datetime | None = None) -> list[Edge]:
+        return self._edges_at(cypher.EDGES_TO, keys, as_of)
+
+    def _edges_at(self, queries: dict[str, str], keys: Sequence[str], as_of) -> list[Edge]:
         current = sorted(set(self._aliases(keys).values()))
         at = utc_or_none(as_of)
         found: list[Edge] = []
-        for level, query in (
-            ("column", cypher.COLUMN_EDGES_FROM),
-            ("dataset", cypher.DATASET_EDGES_FROM),
-        ):
+        for level, query in queries.items():
             wanted = [k for k in current if is_column_key(k) == (level == "column")]
             for chunk in chunked(wanted, LOOKUP_BATCH):
                 found += self._edges(query, keys=chunk, as_of=at)

@@ -269,14 +269,20 @@ WHERE {EDGE_AS_OF}
 RETURN DISTINCT {EDGE_MAP} AS edge
 """
 # One label per query, so each key is an index seek (a label disjunction may scan).
-_EDGES_FROM = """
+_EDGES_AT = """
 UNWIND $keys AS k
-MATCH (:%s {key: k})-[e:FEEDS]->()
+MATCH %s
 WHERE %s
 RETURN %s AS edge
 """
-COLUMN_EDGES_FROM = _EDGES_FROM % ("Column", EDGE_AS_OF, EDGE_MAP)
-DATASET_EDGES_FROM = _EDGES_FROM % ("Dataset", EDGE_AS_OF, EDGE_MAP)
+EDGES_FROM = {
+    level: _EDGES_AT % (f"(:{label} {{key: k}})-[e:FEEDS]->()", EDGE_AS_OF, EDGE_MAP)
+    for level, label in (("column", "Column"), ("dataset", "Dataset"))
+}
+EDGES_TO = {
+    level: _EDGES_AT % (f"()-[e:FEEDS]->(:{label} {{key: k}})", EDGE_AS_OF, EDGE_MAP)
+    for level, label in (("column", "Column"), ("dataset", "Dataset"))
+}
 EDGES_AMONG = f"""
 MATCH (u:Dataset|Column)-[e:FEEDS]->(d:Dataset|Column)
 WHERE u.key IN $keys AND d.key IN $keys AND {EDGE_AS_OF}
