@@ -186,13 +186,17 @@ def delete_bench_nodes(uri: str, auth: str) -> int:
     query = (
         "MATCH (n) WHERE (n:Dataset OR n:Column OR n:Alias) AND n.key STARTS WITH $prefix "
         "OR (n:Principal AND n.name STARTS WITH $principal) "
+        "OR (n:IngestState AND n.scope STARTS WITH $platform) "
         "WITH n LIMIT 10000 DETACH DELETE n RETURN count(*) AS deleted"
     )
     total = 0
     with GraphDatabase.driver(uri, auth=parse_auth(auth)) as driver:
         while True:
             records, _, _ = driver.execute_query(
-                query, prefix=f"{PLATFORM}://", principal=PRINCIPAL_PREFIX
+                query,
+                prefix=f"{PLATFORM}://",
+                principal=PRINCIPAL_PREFIX,
+                platform=f"{PLATFORM}:",
             )
             deleted = records[0]["deleted"]
             total += deleted

@@ -296,3 +296,16 @@ class StoreMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member} member of {self.role}"
+
+
+class StoreIngestState(models.Model):
+    """Ingestion's ledger for one scope (a source), kept and cleared with the embedded graph."""
+
+    scope = models.CharField(max_length=255, unique=True)
+    state = models.JSONField(default=dict)
+
+    class Meta:
+        db_table = "graph_store_ingest_state"
+
+    def __str__(self) -> str:
+        return self.scope

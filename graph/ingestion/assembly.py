@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -52,7 +53,7 @@ class _Seen:
     succeeded: bool = False
 
     def add(self, at: datetime, details: dict, succeeded: bool, count: int = 1) -> None:
-        if self.count == 0 or at >= self.last:
+        if at >= self.last:  # the first observation too: it opens the range at its own time
             self.latest = details
         self.first, self.last = min(self.first, at), max(self.last, at)
         self.count += count
@@ -87,6 +88,10 @@ class WindowAssembly:
     reads: dict[tuple[str, str, str], _Seen] = field(default_factory=dict)
     temp_tables: set[tuple[str | None, str]] = field(default_factory=set)  # (user, dataset key)
     renames: list[tuple[str, str]] = field(default_factory=list)
+    # Whether a moment was merged before (its runs are not counted again); None: nothing
+    # of the window was. A window's observations then add their counts (see ``ledger``).
+    counted: Callable[[datetime], bool] | None = None
+    additive: bool = False
 
     # --- one statement ----------------------------------------------------------------
     def add(
@@ -127,9 +132,11 @@ class WindowAssembly:
     def _edge(
         self, up: str, down: str, level: str, at: datetime, details: dict, ok: bool, count: int = 1
     ) -> None:
+        count = 0 if self.counted is not None and self.counted(at) else count
         self.edges.setdefault((up, down, level), _Seen(at, at)).add(at, details, ok, count)
 
     def _read(self, principal: str, kind: str, key: str, at: datetime, count: int = 1) -> None:
+        count = 0 if self.counted is not None and self.counted(at) else count
         self.reads.setdefault((principal, kind, key), _Seen(at, at)).add(at, {}, True, count)
 
     def _record_renames(self, record: QueryRecord, result: ParseResult) -> None:
@@ -280,6 +287,7 @@ class WindowAssembly:
                 first_seen=seen.first,
                 last_seen=seen.last,
                 run_count=seen.count,
+                additive=self.additive,
                 **seen.latest,
             )
             (batch.edges if seen.succeeded else batch.edges_if_known).append(observation)
@@ -291,6 +299,7 @@ class WindowAssembly:
                 first_seen=s.first,
                 last_seen=s.last,
                 count=s.count,
+                additive=self.additive,
             )
             for (p, kind, key), s in self.reads.items()
         ]

@@ -11,7 +11,7 @@ datasets, columns, edges and reads, then catalog rows under each dataset's curre
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -30,7 +30,9 @@ from graph.store.base import (
 )
 
 from . import catalog
+from . import ledger as ledger_rules
 from .catalog import CatalogColumn, CatalogDataset
+from .ledger import Ledger
 
 
 @dataclass
@@ -66,10 +68,15 @@ class Merged:
     column_edges: int = 0
 
 
-def lineage_merge(*, store: GraphStore, batch: LineageBatch) -> Merged:
+def lineage_merge(
+    *, store: GraphStore, batch: LineageBatch, ledger: Ledger | None = None, until=None
+) -> Merged:
     """Write ``batch`` to the graph store, then to the catalog; returns what was written.
 
     Call it inside the caller's transaction: the catalog rows commit with the run record.
+    With a warehouse source's ``ledger`` (and its window's end, ``until``), failed runs of
+    edges not known to have succeeded before them wait in the ledger instead of being
+    dropped, and land when that success arrives (``graph.ingestion.ledger``).
     """
     current = _apply_renames(store, batch.renames)
     datasets = _unique_datasets(batch.datasets)
@@ -86,8 +93,11 @@ def lineage_merge(*, store: GraphStore, batch: LineageBatch) -> Merged:
     )
     columns = sorted({(c.dataset_key, c.name.lower()) for c in batch.columns})
     store.merge_columns(ColumnNode(key=column_key(d, c), dataset_key=d, name=c) for d, c in columns)
-    edges = [*batch.edges, *_filter_edges(store, batch)]
+    edges = [*batch.edges, *_filter_edges(store, batch, ledger, until)]
     store.merge_edges(edges)
+    if ledger is not None and (landing := ledger_rules.waiting_runs_landing(store, ledger, edges)):
+        store.merge_edges(landing)
+        edges += landing
     store.merge_reads(batch.reads)
     _update_catalog(store, batch, datasets, current)
     levels = [e.level for e in edges]
@@ -123,8 +133,15 @@ def _unique_datasets(rows: list[CatalogDataset]) -> list[CatalogDataset]:
     return list(by_key.values())
 
 
-def _filter_edges(store: GraphStore, batch: LineageBatch) -> list[EdgeObservation]:
+def _filter_edges(
+    store: GraphStore, batch: LineageBatch, ledger: Ledger | None, until
+) -> list[EdgeObservation]:
     """The conditional observations whose condition (edge known / edge new) holds."""
+    if ledger is not None:
+        landing = ledger_rules.failed_runs_landing(
+            store, batch.edges_if_known, ledger=ledger, until=until
+        )
+        return landing + _filter_edges(store, replace(batch, edges_if_known=[]), None, None)
     wanted = [*batch.edges_if_known, *batch.edges_if_new]
     if not wanted:
         return []

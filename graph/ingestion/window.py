@@ -25,6 +25,7 @@ from graph.store.base import GraphStore
 from . import completeness, grants, leases
 from .assembly import KnownColumns, WindowAssembly
 from .filter import QueryFilter, temp_table_name
+from .ledger import Ledger, LedgerMoved, ledger_scope
 from .merge import lineage_merge, run_begin, run_finish
 
 logger = logging.getLogger(__name__)
@@ -97,24 +98,43 @@ def run_execute(
 
 
 def _execute(run, store, parser, fetcher, progress, started: float, hits: int) -> None:
-    """Read, merge and record one window, inside the caller's transaction."""
-    window = _Window(run, parser, fetcher)
+    """Read, merge and record one window, inside the caller's transaction.
+
+    The rows are read and parsed without any lock, several windows of a source at once;
+    the merge then takes the source's lock (one window of a source writes at a time, so
+    their graph writes never deadlock) and writes the lineage, the ledger, the catalog and
+    the run record as one unit (``ledger``).
+    """
+    scope = ledger_scope(platform=fetcher.platform, source_name=run.source.name)
+    start, end = run.window_start, run.window_end
+    seen = Ledger.load(store, scope)
+    window = _Window(run, parser, fetcher, counted=seen.counted(start, end))
     window.read(progress)
-    merged = lineage_merge(store=store, batch=window.assembly.batch())
     window.counts["warehouse_statements"] = completeness.warehouse_count(fetcher=fetcher, run=run)
-    grants.grants_after_window(run=run, store=store, fetcher=fetcher)
-    run_finish(
-        run=run,
-        status=IngestionRun.Status.SUCCEEDED,
-        started=started,
-        failures=window.failures,
-        cache_hits=parser.cache_hits - hits,
-        parse_failures=len(window.failures),
-        datasets_written=merged.datasets,
-        edges_written=merged.edges,
-        reads_written=merged.reads,
-        **window.counts,
+    settled = (
+        Source.objects.select_for_update().values_list("watermark", flat=True).get(pk=run.source_id)
     )
+    with store.unit():
+        book = Ledger.load(store, scope)
+        if book.overlap(start, end) != seen.overlap(start, end):
+            raise LedgerMoved(f"another run merged part of {start:%Y-%m-%d %H:%M}..{end:%H:%M}")
+        merged = lineage_merge(store=store, batch=window.assembly.batch(), ledger=book, until=end)
+        book.add_window(start, end)
+        book.prune(settled=settled)
+        book.save(store)
+        grants.grants_after_window(run=run, store=store, fetcher=fetcher)
+        run_finish(
+            run=run,
+            status=IngestionRun.Status.SUCCEEDED,
+            started=started,
+            failures=window.failures,
+            cache_hits=parser.cache_hits - hits,
+            parse_failures=len(window.failures),
+            datasets_written=merged.datasets,
+            edges_written=merged.edges,
+            reads_written=merged.reads,
+            **window.counts,
+        )
 
 
 def _record_failure(run, fetcher, started: float, exc: Exception, *, retrying: bool) -> None:
@@ -160,10 +180,15 @@ def understood(result: ParseResult) -> bool:
 class _Window:
     """One window while its rows stream by: the filter, the parser and the assembly."""
 
-    def __init__(self, run: IngestionRun, parser: LineageParser, fetcher: LineageSource):
+    def __init__(self, run: IngestionRun, parser: LineageParser, fetcher: LineageSource, counted):
         self.run, self.parser, self.fetcher = run, parser, fetcher
         self.filter = QueryFilter.from_config()
-        self.assembly = WindowAssembly(fetcher.platform, KnownColumns(fetcher.fetch_columns()))
+        self.assembly = WindowAssembly(
+            fetcher.platform,
+            KnownColumns(fetcher.fetch_columns()),
+            counted=counted,
+            additive=True,
+        )
         self.issues: list[FetchIssue] = []
         self.failures: list[ParseFailure] = []
         self.counts: dict[str, int | None] = dict.fromkeys(_COUNTS, 0)

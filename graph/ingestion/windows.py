@@ -23,7 +23,7 @@ from graph.sources.base import LineageSource
 from graph.store.base import GraphStore
 
 from . import leases
-from .merge import runs_hold, runs_requeue
+from .merge import runs_hold, runs_requeue, watermark_update
 from .window import Progress, run_execute
 
 logger = logging.getLogger(__name__)
@@ -64,6 +64,8 @@ def backfill(
                 for s, e in bounds
             ]
         )
+        # History not ingested before now lies ahead: "synced up to" stops before it.
+        watermark_update(source_id=source.pk)
     return job
 
 

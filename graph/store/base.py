@@ -11,8 +11,11 @@ Semantics every backend keeps:
 * Edges point upstream → downstream. An edge joins two datasets or two columns.
 * Merging is idempotent: merging the same observations twice changes nothing.
   An observation widens ``first_seen``/``last_seen``; its ``run_count`` is added only
-  when it extends the known time range (a replayed window lies inside it), and the
-  latest observation (greatest ``last_seen``) sets ``transformation_type``,
+  when it extends the known time range (a replayed window lies inside it) — unless it is
+  ``additive``: then the caller has already left out the runs merged before (ingestion
+  keeps a ledger of the windows it merged, see ``ingest_state``), and its ``run_count``
+  (0 for a replay) is always added, in whatever order windows arrive. The same holds
+  for a read's ``count``. The latest observation (greatest ``last_seen``) sets ``transformation_type``,
   ``query_id``, ``job``, ``job_version``, ``execution_status``, ``masking`` and the
   OpenLineage vocabulary ``flow_type``/``subtype``/``masked``.
 * ``as_of`` keeps only edges whose ``first_seen`` is on or before it, and only
@@ -27,12 +30,17 @@ Semantics every backend keeps:
   dataset's grants with it; grants merged under a former key land on the renamed dataset.
 * ``who_can_read`` follows role membership: a role granted to another role passes its
   privileges on, so the member can read what the role it was granted can.
+* ``unit()`` makes the writes inside it one unit that commits or fails whole (Neo4j: one
+  transaction; embedded: the caller's database transaction already is). ``ingest_state``
+  keeps a small JSON document per scope beside the graph — ingestion's ledger of what it
+  merged — written in the same unit as the lineage it describes and cleared with it.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
@@ -102,6 +110,7 @@ class EdgeObservation:
     flow_type: str | None = None  # DIRECT | INDIRECT
     subtype: str | None = None  # IDENTITY | TRANSFORMATION | AGGREGATION | FILTER | JOIN | …
     masked: bool | None = None  # does the transformation mask the value?
+    additive: bool = False  # run_count counts only runs never merged before: always add it
 
 
 @dataclass(frozen=True)
@@ -114,6 +123,7 @@ class ReadObservation:
     first_seen: datetime
     last_seen: datetime
     count: int = 1
+    additive: bool = False  # count counts only reads never merged before: always add it
 
 
 @dataclass(frozen=True)
@@ -266,6 +276,22 @@ class GraphStore(ABC):
 
     def close(self) -> None:  # noqa: B027 - an optional hook; nothing to release by default
         """Release connections."""
+
+    @contextmanager
+    def unit(self) -> Iterator[None]:
+        """The writes inside commit together, or not at all.
+
+        The default suits a store that writes inside the caller's database transaction.
+        """
+        yield
+
+    @abstractmethod
+    def ingest_state(self, scope: str) -> dict | None:
+        """The JSON document kept for ``scope`` (None if there is none)."""
+
+    @abstractmethod
+    def ingest_state_save(self, scope: str, state: dict) -> None:
+        """Keep ``state`` for ``scope``, replacing what was there."""
 
     # --- writes (batched, idempotent) ---------------------------------------
     @abstractmethod

@@ -193,13 +193,22 @@ def _widen_times(table: str) -> str:
     )
 
 
-def upsert_edges(rows: Sequence[EdgeObservation]) -> None:
+def _counted(table: str, column: str, additive: bool) -> tuple[str, str]:
+    """The count's new value and the condition for writing at all (see ``upsert_edges``)."""
+    added = f"{table}.{column} + excluded.{column}"
+    if additive:
+        return added, f"({_extends(table)} OR excluded.{column} > 0)"
+    return f"CASE WHEN {_extends(table)} THEN {added} ELSE {table}.{column} END", _extends(table)
+
+
+def upsert_edges(rows: Sequence[EdgeObservation], *, additive: bool = False) -> None:
     """Merge edge observations; (upstream, downstream) must be unique within ``rows``.
 
     The right-hand sides all read the row as it was before this statement, so the
     run_count and latest-wins tests compare against the stored range. An observation
     inside that range changes nothing, so the ``WHERE`` skips the write altogether (a
-    replayed window costs no new row versions).
+    replayed window costs no new row versions). ``additive`` rows always add their
+    run_count (see ``EdgeObservation.additive``).
     """
     source, params = _rows(
         [
@@ -229,16 +238,16 @@ def upsert_edges(rows: Sequence[EdgeObservation]) -> None:
         f"ELSE {EDGE}.{col} END"
         for col in _LATEST_WINS
     )
+    count, changes = _counted(EDGE, "run_count", additive)
     execute(
         f"INSERT INTO {EDGE} ({_EDGE_COLUMNS}) {source} "
         f"ON CONFLICT (upstream, downstream) DO UPDATE SET "
-        f"run_count = CASE WHEN {_extends(EDGE)} THEN {EDGE}.run_count + excluded.run_count "
-        f"ELSE {EDGE}.run_count END, {latest}, {_widen_times(EDGE)} WHERE {_extends(EDGE)}",
+        f"run_count = {count}, {latest}, {_widen_times(EDGE)} WHERE {changes}",
         params,
     )
 
 
-def upsert_reads(rows: Sequence[ReadObservation]) -> None:
+def upsert_reads(rows: Sequence[ReadObservation], *, additive: bool = False) -> None:
     """Merge read observations; (principal, dataset_key) must be unique within ``rows``."""
     source, params = _rows(
         [
@@ -254,14 +263,14 @@ def upsert_reads(rows: Sequence[ReadObservation]) -> None:
         ],
         ("text", "text", "text", "timestamptz", "timestamptz", "integer"),
     )
+    count, changes = _counted(READ, "count", additive)
     execute(
         f"INSERT INTO {READ} (principal, principal_kind, dataset_key, first_seen, last_seen, count) "
         f"{source} ON CONFLICT (principal, dataset_key) DO UPDATE SET "
-        f"count = CASE WHEN {_extends(READ)} THEN {READ}.count + excluded.count "
-        f"ELSE {READ}.count END, "
+        f"count = {count}, "
         f"principal_kind = CASE WHEN excluded.last_seen > {READ}.last_seen "
         f"THEN excluded.principal_kind ELSE {READ}.principal_kind END, {_widen_times(READ)} "
-        f"WHERE {_extends(READ)}",
+        f"WHERE {changes}",
         params,
     )
 

@@ -50,12 +50,21 @@ SCHEMA = (
         "lineage_alias_target",
         "CREATE INDEX lineage_alias_target IF NOT EXISTS FOR (a:Alias) ON (a.target)",
     ),
+    (
+        "constraint",
+        "lineage_ingest_state_scope",
+        "CREATE CONSTRAINT lineage_ingest_state_scope IF NOT EXISTS "
+        "FOR (s:IngestState) REQUIRE s.scope IS UNIQUE",
+    ),
 )
 
 CLEAR_SOME = (
-    "MATCH (n) WHERE n:Dataset OR n:Column OR n:Principal OR n:Alias "
+    "MATCH (n) WHERE n:Dataset OR n:Column OR n:Principal OR n:Alias OR n:IngestState "
     "WITH n LIMIT $batch DETACH DELETE n RETURN count(*) AS deleted"
 )
+
+INGEST_STATE = "MATCH (s:IngestState {scope: $scope}) RETURN s.state AS state"
+INGEST_STATE_SAVE = "MERGE (s:IngestState {scope: $scope}) SET s.state = $state"
 
 # --- writes -----------------------------------------------------------------------
 
@@ -133,7 +142,8 @@ MATCH (d:{label} {{key: row.downstream}})
 MERGE (u)-[e:FEEDS]->(d)
   ON CREATE SET {on_create}
   ON MATCH SET
-    e.run_count = CASE WHEN row.first_seen < e.first_seen OR row.last_seen > e.last_seen
+    e.run_count = CASE WHEN row.additive OR row.first_seen < e.first_seen
+                            OR row.last_seen > e.last_seen
                   THEN e.run_count + row.run_count ELSE e.run_count END,
     {latest},
     e.first_seen = CASE WHEN row.first_seen < e.first_seen THEN row.first_seen ELSE e.first_seen END,
@@ -150,7 +160,8 @@ MERGE (p:Principal {name: row.principal})
 MERGE (p)-[r:READ]->(d)
   ON CREATE SET r.first_seen = row.first_seen, r.last_seen = row.last_seen, r.count = row.count
   ON MATCH SET
-    r.count = CASE WHEN row.first_seen < r.first_seen OR row.last_seen > r.last_seen
+    r.count = CASE WHEN row.additive OR row.first_seen < r.first_seen
+                        OR row.last_seen > r.last_seen
               THEN r.count + row.count ELSE r.count END,
     p.kind = CASE WHEN row.last_seen > r.last_seen THEN row.principal_kind ELSE p.kind END,
     r.first_seen = CASE WHEN row.first_seen < r.first_seen THEN row.first_seen ELSE r.first_seen END,
