@@ -110,6 +110,9 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 NEO4J_URI = _setting("NEO4J_URI", env.str, default="")
 NEO4J_AUTH = _setting("NEO4J_AUTH", env.str, default="none")
 NEO4J_DATABASE = _setting("NEO4J_DATABASE", env.str, default="neo4j")
+# How long the driver retries a transaction that failed transiently before the window fails
+# and Celery's retry policy takes over.
+NEO4J_RETRY_SECONDS = _setting("NEO4J_RETRY_SECONDS", env.float, default=30.0)
 _NEO4J_SCHEMES = {"bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc"}
 if NEO4J_URI and NEO4J_URI.split("://", 1)[0] not in _NEO4J_SCHEMES:
     raise ImproperlyConfigured(

@@ -26,10 +26,17 @@ def graph_fingerprint(store: GraphStore) -> Fingerprint:
     if store.name == "neo4j":
         edges, reads = _neo4j_rows(store)
     else:
-        edges, reads = _embedded_rows()
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            edges, reads = embedded_rows(cursor)
+    return fingerprint_of(edges, reads, store.counts())
+
+
+def fingerprint_of(edges: list, reads: list, counts: Counts) -> Fingerprint:
     edges, reads = sorted(edges), sorted(reads)
     digest = hashlib.sha256(repr((edges, reads)).encode()).hexdigest()
-    return Fingerprint(store.counts(), len(edges), digest)
+    return Fingerprint(counts, len(edges), digest)
 
 
 def _time(value) -> str:
@@ -53,19 +60,18 @@ EDGE_FIELDS = (
 )
 
 
-def _embedded_rows():
-    from graph.models import StoreEdge, StoreRead
-
-    edges = [
-        (e.upstream, e.downstream, *(getattr(e, f) for f in EDGE_FIELDS))
-        + (_time(e.first_seen), _time(e.last_seen))
-        for e in StoreEdge.objects.all()
-    ]
-    reads = [
-        (r.principal, r.principal_kind, r.dataset_key, _time(r.first_seen), _time(r.last_seen))
-        + (r.count,)
-        for r in StoreRead.objects.all()
-    ]
+def embedded_rows(cursor) -> tuple[list, list]:
+    """The embedded store's edges and reads through any DB-API cursor (another database too)."""
+    cursor.execute(
+        f"SELECT upstream, downstream, {', '.join(EDGE_FIELDS)}, first_seen, last_seen "
+        "FROM graph_store_edge"
+    )
+    edges = [(*row[:-2], _time(row[-2]), _time(row[-1])) for row in cursor.fetchall()]
+    cursor.execute(
+        "SELECT principal, principal_kind, dataset_key, first_seen, last_seen, count "
+        "FROM graph_store_read"
+    )
+    reads = [(*row[:3], _time(row[3]), _time(row[4]), row[5]) for row in cursor.fetchall()]
     return edges, reads
 
 
