@@ -30,6 +30,7 @@ from pathlib import Path
 
 from benchmarks import compare, report
 from benchmarks.corpus import describe, distinct_corpus, realistic_log, write_jsonl
+from benchmarks.sections import sections_keep
 from benchmarks.warehouse import build_warehouse
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -63,13 +64,19 @@ class Options:
     out: Path = ROOT / "docs" / "benchmarks.md"
 
 
+def _write_report(path: Path, text: str) -> None:
+    """Write the report, keeping the sections other benchmarks own (CSV import, load)."""
+    old = path.read_text() if path.exists() else ""
+    path.write_text(sections_keep(old, text))
+
+
 def main(argv: list[str] | None = None) -> None:
     opts = parse_options(argv)
     WORK.mkdir(parents=True, exist_ok=True)
     if opts.report_only:  # figures and report again from the last run's files
         ctx = json.loads((WORK / "results.json").read_text())
         ctx["figures"] = figures()
-        opts.out.write_text(report.render(ctx))
+        _write_report(opts.out, report.render(ctx))
         log(f"wrote {opts.out} from {WORK / 'results.json'}")
         return
     started, load_start, code_start = time.monotonic(), os.getloadavg()[0], code_digest()
@@ -92,7 +99,7 @@ def main(argv: list[str] | None = None) -> None:
     ctx["environment"] = environment(ROOT)
     (WORK / "results.json").write_text(json.dumps(ctx, indent=2, default=str))
     opts.out.parent.mkdir(parents=True, exist_ok=True)
-    opts.out.write_text(report.render(ctx))
+    _write_report(opts.out, report.render(ctx))
     log(f"wrote {opts.out} in {ctx['elapsed_seconds']:.0f} s")
 
 

@@ -1,25 +1,31 @@
-"""The audit trail: appending hash-chained events, and verifying the chain.
+"""The audit trail: appending events to a keyed hash chain.
 
-Each event's ``hash`` is the SHA-256 of the canonical JSON of its content and the previous
-event's hash, so editing an event, deleting one, or cutting the tail is detectable by
-recomputing the chain (``python manage.py verify_audit_trail``).
+Each event's ``hash`` is an HMAC-SHA256, keyed with ``settings.AUDIT_HMAC_KEY`` (from the
+environment, never from the database), over the canonical JSON of every field of the
+event and the previous event's hash. Someone who can write to the database but does not
+hold the key cannot edit an event and recompute the chain after it. Verification lives in
+``governance.audit_verify``; signed checkpoints outside the database in
+``governance.audit_checkpoints``.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from .models import AuditChainHead, AuditEvent
 
 HEAD_PK = 1
+# Bumped if the hashed content ever changes shape, so old and new never compare equal.
+HASH_SCHEME = "hmac-sha256/v2"
 
 
 def canonical_json(value: Any) -> str:
@@ -44,32 +50,60 @@ def _iso(at: datetime) -> str:
     return at.astimezone(UTC).isoformat(timespec="microseconds")
 
 
-def event_hash(event: AuditEvent) -> str:
-    """SHA-256 over (seq, at, actor, action, object_type, object_key, before, after, reason, prev_hash)."""
-    content = [
-        event.seq,
-        _iso(event.at),
-        event.actor,
-        event.action,
-        event.object_type,
-        event.object_key,
-        event.before,
-        event.after,
-        event.reason,
-        event.prev_hash,
+def audit_key() -> bytes:
+    """The HMAC key of the chain and of the checkpoints, from the environment."""
+    return str(settings.AUDIT_HMAC_KEY).encode()
+
+
+def audit_key_id(key: bytes | None = None) -> str:
+    """A public fingerprint of the key: tells which key signed a checkpoint, reveals nothing."""
+    return hmac.new(key or audit_key(), b"lineage-portal audit key id", hashlib.sha256).hexdigest()[
+        :16
     ]
-    return hashlib.sha256(canonical_json(content).encode()).hexdigest()
+
+
+def keyed_digest(text: str, key: bytes | None = None) -> str:
+    """HMAC-SHA256 of ``text`` under the audit key, as hex."""
+    return hmac.new(key or audit_key(), text.encode(), hashlib.sha256).hexdigest()
+
+
+def event_content(event: AuditEvent) -> dict[str, Any]:
+    """Every stored field of an event but its own hash (``id`` is only the row's storage slot)."""
+    return {
+        "scheme": HASH_SCHEME,
+        "seq": event.seq,
+        "at": _iso(event.at),
+        "actor": event.actor,
+        "actor_user_id": event.actor_user_id,
+        "action": event.action,
+        "object_type": event.object_type,
+        "object_key": event.object_key,
+        "before": event.before,
+        "after": event.after,
+        "reason": event.reason,
+        "prev_hash": event.prev_hash,
+    }
+
+
+def event_hash(event: AuditEvent, key: bytes | None = None) -> str:
+    """The keyed hash of an event: HMAC-SHA256 of :func:`event_content` as canonical JSON."""
+    return keyed_digest(canonical_json(event_content(event)), key)
 
 
 def _locked_head() -> AuditChainHead:
-    """The chain head, locked until the caller's transaction ends."""
-    head, created = AuditChainHead.objects.get_or_create(pk=HEAD_PK)
-    if created:
-        # A flushed or hand-made database: continue from whatever events exist.
-        last = AuditEvent.objects.order_by("-seq").first()
-        if last is not None:
-            head.seq, head.hash = last.seq, last.hash
-            head.save()
+    """The chain head, locked until the caller's transaction ends.
+
+    A database flushed by the test runner has no head: it is created where the events
+    end (nothing else may insert one; the database triggers check it).
+    """
+    head = AuditChainHead.objects.select_for_update().filter(pk=HEAD_PK).first()
+    if head is not None:
+        return head
+    last = AuditEvent.objects.order_by("-seq").first()
+    AuditChainHead.objects.get_or_create(
+        pk=HEAD_PK,
+        defaults={"seq": last.seq if last else 0, "hash": last.hash if last else ""},
+    )
     return AuditChainHead.objects.select_for_update().get(pk=HEAD_PK)
 
 
@@ -112,56 +146,46 @@ def audit_event_append(
 
 
 @dataclass(frozen=True)
-class ChainReport:
-    """The outcome of a verification: how many events checked, and the first problem."""
+class AuditEntry:
+    """One event to append in a batch (``audit_events_append``); same fields as a single one."""
 
-    verified: int
-    bad_seq: int | None = None
-    problem: str = ""
+    action: str
+    object_type: str
+    object_key: str
+    before: Any = None
+    after: Any = None
+    reason: str = ""
 
-    @property
-    def intact(self) -> bool:
-        return self.bad_seq is None
 
+@transaction.atomic
+def audit_events_append(*, actor: Any, entries: list[AuditEntry]) -> list[AuditEvent]:
+    """Append many events under one lock of the head: one insert, then the head moves once.
 
-def audit_trail_verify(*, chunk_size: int = 2000) -> ChainReport:
-    """Recompute the chain in seq order; report the first edited, missing or unlinked event."""
-    events = AuditEvent.objects.order_by("seq").iterator(chunk_size=chunk_size)
-    report, last = _verify_events(events)
-    if not report.intact:
-        return report
-    head = AuditChainHead.objects.filter(pk=HEAD_PK).first()
-    last_seq, last_hash = (last.seq, last.hash) if last else (0, "")
-    if head is not None and head.seq > last_seq:
-        return ChainReport(
-            report.verified,
-            last_seq + 1,
-            f"events #{last_seq + 1}..#{head.seq} are missing (deleted from the end)",
+    For bulk changes (a CSV import): the chain is the same as appending them one by one.
+    """
+    if not entries:
+        return []
+    head = _locked_head()
+    user = actor if getattr(actor, "pk", None) is not None else None
+    name = user.get_username() if user is not None else str(actor or "system")
+    at, prev, events = timezone.now(), head.hash, []
+    for offset, entry in enumerate(entries, start=1):
+        event = AuditEvent(
+            seq=head.seq + offset,
+            at=at,
+            actor=name,
+            actor_user=user,
+            action=entry.action,
+            object_type=entry.object_type,
+            object_key=entry.object_key,
+            before=jsonable(entry.before),
+            after=jsonable(entry.after),
+            reason=entry.reason or "",
+            prev_hash=prev,
         )
-    if head is not None and (head.seq, head.hash) != (last_seq, last_hash):
-        return ChainReport(
-            report.verified, last_seq, f"event #{last_seq} does not match the chain head"
-        )
-    return report
-
-
-def _verify_events(events: Iterable[AuditEvent]) -> tuple[ChainReport, AuditEvent | None]:
-    expected_seq, prev_hash, count, last = 1, "", 0, None
-    for event in events:
-        if event.seq != expected_seq:
-            missing = (
-                f"#{expected_seq}"
-                if event.seq == expected_seq + 1
-                else (f"#{expected_seq}..#{event.seq - 1}")
-            )
-            return ChainReport(count, expected_seq, f"event {missing} is missing (deleted)"), last
-        if event.prev_hash != prev_hash:
-            return ChainReport(
-                count, event.seq, f"event #{event.seq} does not link to event #{event.seq - 1}"
-            ), last
-        if event_hash(event) != event.hash:
-            return ChainReport(
-                count, event.seq, f"event #{event.seq} was altered (its hash does not match)"
-            ), last
-        expected_seq, prev_hash, count, last = event.seq + 1, event.hash, count + 1, event
-    return ChainReport(count), last
+        event.hash = prev = event_hash(event)
+        events.append(event)
+    AuditEvent.objects.bulk_create(events)
+    head.seq, head.hash = events[-1].seq, events[-1].hash
+    head.save(update_fields=["seq", "hash"])
+    return events

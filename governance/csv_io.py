@@ -8,27 +8,39 @@ Format (one header row, then one row per dataset or column)::
 
 An empty ``column`` means the dataset itself. On import only ``dataset_key`` is required;
 the other columns present in the header are applied (absent ones are left alone), and an
-empty cell clears that field. Each row is applied atomically through ``asset_update``
-(permission-checked, audited); a bad row is reported with its line number and skipped.
+empty cell clears that field. Rows follow the rules of ``asset_update`` (permission-checked,
+audited, review dates moved only by a compliance admin with a reason) and are applied a
+chunk at a time (``governance.csv_import``); a bad row is reported with its line number
+and skipped. Cells a spreadsheet would run are exported behind an apostrophe, which the
+import removes again.
 """
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Coalesce
 
-from graph.models import Column, Dataset
+from lineage_portal.csv_safety import csv_lines
 
+from .csv_import import CHUNK_ROWS, FIELD_COLUMNS, ChunkedImport
 from .models import AssetGovernance
 from .permissions import ensure_can_export
-from .services.assets import asset_governance_get_or_create, asset_update
+
+__all__ = [
+    "CSV_COLUMNS",
+    "FIELD_COLUMNS",
+    "csv_lines",
+    "governance_csv_import",
+    "governance_csv_rows",
+]
+
+if TYPE_CHECKING:
+    from lineage_portal.access import Actor
 
 CSV_COLUMNS = (
     "dataset_key",
@@ -39,14 +51,13 @@ CSV_COLUMNS = (
     "masking_policy",
     "next_review_due",
 )
-FIELD_COLUMNS = ("classification", "tags", "steward", "masking_policy", "next_review_due")
 TAG_SEPARATOR = ";"
 
 
 # --- export -----------------------------------------------------------------------------
 
 
-def governance_csv_rows(*, actor: Any, chunk_size: int = 2000) -> Iterator[list[str]]:
+def governance_csv_rows(*, actor: Actor, chunk_size: int = 2000) -> Iterator[list[str]]:
     """The header, then one row per governed asset; checks ``can_export`` before any row."""
     ensure_can_export(actor)
     return _export_rows(chunk_size)
@@ -77,19 +88,6 @@ def _export_row(asset: AssetGovernance) -> list[str]:
         asset.masking_policy.name if asset.masking_policy else "",
         asset.next_review_due.isoformat() if asset.next_review_due else "",
     ]
-
-
-class _Echo:
-    """A write-only file whose ``write`` returns the text: csv.writer → one line at a time."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def csv_lines(rows: Iterable[list[str]]) -> Iterator[str]:
-    """CSV text line by line, for ``StreamingHttpResponse(csv_lines(rows))``."""
-    writer = csv.writer(_Echo())
-    return (writer.writerow(row) for row in rows)
 
 
 # --- import -----------------------------------------------------------------------------
@@ -124,17 +122,20 @@ class ImportReport:
         )
 
 
-class _DryRun(Exception):
-    """Raised to roll back a row that was applied only to check it."""
-
-
 def governance_csv_import(
-    *, actor: Any, lines: Iterable[str], reason: str = "", dry_run: bool = False
+    *,
+    actor: Actor,
+    lines: Iterable[str],
+    reason: str = "",
+    dry_run: bool = False,
+    progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
-    """Apply a CSV of classifications row by row; bad rows are reported, never half-applied.
+    """Apply a CSV of classifications; bad rows are reported by line, the rest applied.
 
-    ``lines`` is any iterable of text lines (an open file, ``text.splitlines()``). With
-    ``dry_run`` every row is checked exactly as it would be applied, then rolled back.
+    ``lines`` is any iterable of text lines (an open file, ``text.splitlines()``). Rows are
+    judged and applied a chunk at a time (``governance.csv_import``) with the rules of
+    ``asset_update``. With ``dry_run`` nothing is written. ``progress`` is told the number
+    of rows done after each chunk.
     """
     report = ImportReport(dry_run=dry_run)
     reader = csv.reader(lines)
@@ -146,11 +147,31 @@ def governance_csv_import(
     header = _header(first, report)
     if header is None:
         return report
+    importer = ChunkedImport(actor=actor, reason=reason, dry_run=dry_run)
+    done, chunk = 0, []
     for line, cells in _rows(reader, report):
-        if not any(cell.strip() for cell in cells):
-            continue
-        _import_row(actor, line, dict(zip(header, cells, strict=False)), report, reason, dry_run)
+        if any(cell.strip() for cell in cells):
+            chunk.append((line, dict(zip(header, cells, strict=False))))
+        if len(chunk) >= CHUNK_ROWS:
+            done += _apply_chunk(importer, chunk, report)
+            chunk = []
+            if progress:
+                progress(done)
+    done += _apply_chunk(importer, chunk, report)
+    if progress:
+        progress(done)
+    report.errors.sort(key=lambda error: error.line)
     return report
+
+
+def _apply_chunk(importer: ChunkedImport, chunk: list, report: ImportReport) -> int:
+    if not chunk:
+        return 0
+    outcome = importer.chunk(chunk)
+    report.applied += outcome.applied
+    report.unchanged += outcome.unchanged
+    report.errors += [RowError(line, why) for line, why in outcome.errors]
+    return len(chunk)
 
 
 def _rows(reader, report: ImportReport) -> Iterator[tuple[int, list[str]]]:
@@ -183,53 +204,3 @@ def _header(cells: list[str] | None, report: ImportReport) -> list[str] | None:
         )
         return None
     return names
-
-
-def _import_row(
-    actor: Any, line: int, row: dict[str, str], report: ImportReport, reason: str, dry_run: bool
-) -> None:
-    try:
-        with transaction.atomic():
-            asset = _row_asset(row)
-            changes = {name: row[name].strip() for name in FIELD_COLUMNS if name in row}
-            version = asset.version
-            updated = asset_update(
-                actor=actor,
-                asset=asset,
-                changes=changes,
-                expected_version=None,
-                reason=reason or f"CSV import, line {line}",
-            )
-            (report.applied if updated.version != version else report.unchanged).append(line)
-            if dry_run:
-                raise _DryRun
-    except _DryRun:
-        pass
-    except (ValidationError, PermissionDenied) as exc:
-        report.errors.append(RowError(line, _message(exc)))
-
-
-def _row_asset(row: dict[str, str]) -> AssetGovernance:
-    key = row.get("dataset_key", "").strip().lower()
-    if not key:
-        raise ValidationError("dataset_key is empty.")
-    dataset = Dataset.objects.filter(key=key).first()
-    if dataset is None:
-        raise ValidationError(f"Unknown catalog dataset {key!r}.")
-    column_name = row.get("column", "").strip()
-    if not column_name:
-        return asset_governance_get_or_create(dataset=dataset)
-    column = Column.objects.filter(dataset=dataset, name__iexact=column_name).first()
-    if column is None:
-        raise ValidationError(f"Dataset {key!r} has no column {column_name!r}.")
-    return asset_governance_get_or_create(column=column)
-
-
-def _message(exc: Exception) -> str:
-    if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
-        return "; ".join(
-            f"{name}: {' '.join(messages)}" for name, messages in exc.message_dict.items()
-        )
-    if isinstance(exc, ValidationError):
-        return " ".join(exc.messages)
-    return str(exc)

@@ -93,12 +93,17 @@ class AssetForm(forms.Form):
         *args: Any,
         asset: AssetGovernance | None = None,
         choices: dict[str, list] | None = None,
+        can_move_due: bool = True,
         **kwargs: Any,
     ) -> None:
         self.asset = asset
         if asset is not None and "initial" not in kwargs:
             kwargs["initial"] = asset_initial(asset)
         super().__init__(*args, **kwargs)
+        if not can_move_due:
+            # Shown, not editable: the date moves when the review is attested.
+            self.fields["next_review_due"].disabled = True
+            self.fields["next_review_due"].help_text = "Moves when the review is attested."
         current = asset.steward if asset else None
         self.fields["steward"].queryset = _steward_choices(current)
         self.fields["tags"].queryset = selectors.regulatory_tag_list()
@@ -132,7 +137,11 @@ class AssetForm(forms.Form):
         was deactivated can still be re-classified (the service refuses to *assign* one).
         """
         data = self.cleaned_data
-        changes = {name: data[name] for name in data["edits"] if self._user_changed(name)}
+        changes = {
+            name: data[name]
+            for name in data["edits"]
+            if self._user_changed(name) and not self.fields[name].disabled
+        }
         current = self.asset.steward if self.asset else None
         if "steward" in changes and changes["steward"] == current:
             del changes["steward"]
@@ -307,9 +316,3 @@ class CsvUploadForm(forms.Form):
         if "\x00" in self.text:
             raise ValidationError("This looks like a binary file, not a CSV: upload a .csv file.")
         return upload
-
-
-class CsvApplyForm(forms.Form):
-    """Apply the upload a preview was shown for (kept server-side under ``token``)."""
-
-    token = forms.CharField(max_length=64, widget=forms.HiddenInput)

@@ -222,10 +222,11 @@ class AuditEventQuerySet(models.QuerySet):
 
 
 class AuditEvent(models.Model):
-    """One governance change, chained to the previous one by a SHA-256 hash.
+    """One governance change, chained to the previous one by a keyed hash (HMAC-SHA256).
 
-    Append-only: written by ``governance.audit.audit_event_append`` only. On Postgres a
-    trigger also refuses UPDATE and DELETE at the database level.
+    Append-only: written by ``governance.audit.audit_event_append`` only. Database
+    triggers also refuse UPDATE, DELETE and TRUNCATE, and an insert that does not
+    continue the chain head.
     """
 
     seq = models.PositiveBigIntegerField(unique=True)
@@ -280,8 +281,45 @@ class AuditChainHead(models.Model):
     seq = models.PositiveBigIntegerField(default=0)
     hash = models.CharField(max_length=64, blank=True)
 
+    class Meta:
+        constraints = [
+            # One head only: a second row would let appends fork the chain.
+            models.CheckConstraint(condition=models.Q(id=1), name="audit_chain_head_single_row")
+        ]
+
     def __str__(self) -> str:
         return f"audit chain head #{self.seq}"
+
+
+class AuditVerification(models.Model):
+    """The stored result of one run of the chain verification, shown on the audit page.
+
+    Signed with the audit key: a row written by anyone but the portal shows as untrusted.
+    """
+
+    class Scope(models.TextChoices):
+        FULL = "full", "Full"
+        INCREMENTAL = "incremental", "Since the last checkpoint"
+
+    ran_at = models.DateTimeField()
+    scope = models.CharField(max_length=16, choices=Scope.choices)
+    intact = models.BooleanField()
+    kind = models.CharField(max_length=16)
+    problem = models.TextField(blank=True)
+    bad_seq = models.PositiveBigIntegerField(null=True, blank=True)
+    events_checked = models.PositiveBigIntegerField(default=0)
+    head_seq = models.PositiveBigIntegerField(default=0)
+    # The checkpoint compared against, and the one written after an intact run (0: none).
+    checkpoint_seq = models.PositiveBigIntegerField(default=0)
+    checkpoint_written = models.PositiveBigIntegerField(default=0)
+    duration_ms = models.PositiveIntegerField(default=0)
+    signature = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["-ran_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.scope} verification at {self.ran_at:%Y-%m-%d %H:%M}: {self.kind}"
 
 
 class TagSuggestion(models.Model):
@@ -360,6 +398,48 @@ class TagSuggestion(models.Model):
         if self.masking_policy_id:
             return f"masking:{self.masking_policy.name}"
         return f"level:{self.classification}"
+
+
+class CsvImport(models.Model):
+    """An uploaded CSV of classifications: kept on disk, checked then applied by Celery tasks."""
+
+    class State(models.TextChoices):
+        PREVIEWING = "previewing", "Checking"
+        PREVIEWED = "previewed", "Checked"
+        APPLYING = "applying", "Applying"
+        APPLIED = "applied", "Applied"
+        FAILED = "failed", "Failed"
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="csv_imports"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    filename = models.CharField(max_length=255)
+    # The file's name under CSV_IMPORT_DIR (random, never the uploader's); "" once removed.
+    stored_name = models.CharField(max_length=64, blank=True)
+    reason = models.CharField(max_length=500, blank=True)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PREVIEWING)
+    rows_total = models.PositiveIntegerField(default=0)  # records in the file (an estimate)
+    rows_done = models.PositiveIntegerField(default=0)
+    applied_count = models.PositiveIntegerField(default=0)
+    unchanged_count = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    # The first lines of each outcome, for the report (the counts are complete).
+    applied_lines = models.JSONField(default=list, blank=True)
+    errors = models.JSONField(default=list, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    failure = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.state})"
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (self.State.PREVIEWED, self.State.APPLIED, self.State.FAILED)
 
 
 # Exposure analysis keeps its models beside its code; importing them here registers them.

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db.models import Q
 from rest_framework import permissions as drf_permissions
 
@@ -41,7 +41,7 @@ from lineage_portal.access import (
 )
 
 if TYPE_CHECKING:
-    from .models import AssetGovernance
+    from .models import AssetGovernance, Steward
 
 __all__ = [
     "CanAdminister",
@@ -100,23 +100,54 @@ def can_edit_asset(user: Any, asset: AssetGovernance) -> bool:
     if not has_role(user, STEWARD):
         return False
     steward = _accountable_steward(asset)
-    return steward is not None and steward.active and steward.members.filter(pk=user.pk).exists()
+    return steward is not None and steward.active and _is_member(user, steward)
 
 
-def _accountable_steward(asset: AssetGovernance):
-    from .models import AssetGovernance
-
+def _accountable_steward(asset: AssetGovernance) -> Steward | None:
+    # Through the loaded relations (governance.selectors loads them with the asset), so a
+    # page judging fifty columns asks no query per column.
     if asset.steward_id is not None:
         return asset.steward
-    if asset.column_id is None:
+    if asset.column is None:
         return None
-    table = AssetGovernance.objects.filter(dataset_id=asset.column.dataset_id).first()
-    return table.steward if table is not None else None
+    try:
+        table = asset.column.dataset.governance
+    except ObjectDoesNotExist:
+        return None
+    return table.steward
+
+
+def _is_member(user: Any, steward: Steward) -> bool:
+    """Whether ``user`` belongs to ``steward``; from prefetched members when they were loaded."""
+    if "members" in getattr(steward, "_prefetched_objects_cache", {}):
+        return any(member.pk == user.pk for member in steward.members.all())
+    return steward.members.filter(pk=user.pk).exists()
 
 
 def ensure_can_edit_asset(user: Any, asset: AssetGovernance) -> None:
     if not can_edit_asset(user, asset):
         raise PermissionDenied(edit_refusal(user, asset))
+
+
+# Attesting a review schedules the next one: the one way a steward moves a review date.
+REVIEW_SCHEDULING_ACTIONS = frozenset({"review.attest"})
+
+
+def ensure_can_move_review_date(
+    user: Any, asset: AssetGovernance, *, action: str, reason: str
+) -> None:
+    """Review dates move by attestation, or by a compliance admin who says why (audited)."""
+    if action in REVIEW_SCHEDULING_ACTIONS:
+        return
+    if not can_administer(user):
+        raise PermissionDenied(
+            f"{who(user)} may not move the review date of {asset.key}: it moves when the "
+            "review is attested, or a compliance admin moves it with a reason."
+        )
+    if not (reason or "").strip():
+        raise ValidationError(
+            {"reason": ["Give a reason for moving the review date: it is kept in the audit trail."]}
+        )
 
 
 def edit_refusal(user: Any, asset: AssetGovernance) -> str:

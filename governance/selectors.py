@@ -32,9 +32,19 @@ REVIEW_STATES = ("overdue", "due_soon", "scheduled", "unscheduled")
 
 
 def _with_related(queryset: QuerySet[AssetGovernance]) -> QuerySet[AssetGovernance]:
+    # A column without a steward answers to its table's: load that one too, and the
+    # stewards' members, so permission checks on a page of assets ask no query per row.
     return queryset.select_related(
-        "dataset", "column__dataset", "steward", "masking_policy", "updated_by"
-    ).prefetch_related(Prefetch("tags", queryset=RegulatoryTag.objects.order_by("slug")))
+        "dataset",
+        "column__dataset__governance__steward",
+        "steward",
+        "masking_policy",
+        "updated_by",
+    ).prefetch_related(
+        Prefetch("tags", queryset=RegulatoryTag.objects.order_by("slug")),
+        "steward__members",
+        "column__dataset__governance__steward__members",
+    )
 
 
 def asset_governance_for_datasets(keys: Sequence[str]) -> dict[str, dict[str, Any]]:

@@ -253,10 +253,25 @@ class AuditEventSerializer(serializers.ModelSerializer):
         ]
 
 
+class CheckpointSerializer(serializers.Serializer):
+    """A signed checkpoint of the chain, as appended outside the database."""
+
+    seq = serializers.IntegerField()
+    hash = serializers.CharField()
+    count = serializers.IntegerField()
+    at = serializers.CharField()
+    key_id = serializers.CharField()
+    signature = serializers.CharField()
+
+
 class ChainReportSerializer(serializers.Serializer):
-    """The audit trail's verification: every hash recomputed in sequence."""
+    """The last stored verification of the audit trail (it runs on a schedule)."""
 
     intact = serializers.BooleanField()
-    verified = serializers.IntegerField(help_text="events checked")
+    verified = serializers.IntegerField(help_text="events checked by that run")
     bad_seq = serializers.IntegerField(allow_null=True, help_text="the first bad event")
     problem = serializers.CharField(allow_blank=True)
+    kind = serializers.CharField(help_text="intact, edited, truncated, emptied, rekeyed, …")
+    scope = serializers.CharField(allow_null=True, help_text="full or incremental")
+    ran_at = serializers.DateTimeField(allow_null=True)
+    checkpoint = CheckpointSerializer(allow_null=True, help_text="the latest trusted checkpoint")

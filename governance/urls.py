@@ -30,8 +30,17 @@ urlpatterns = [
     ),
     path("governance/gaps/", views.steward_gaps, name="governance_gaps"),
     path("governance/audit/", views.audit_trail, name="governance_audit"),
+    path("governance/audit/verify/", views.audit_verify, name="governance_audit_verify"),
     path("governance/csv/", views.csv_page, name="governance_csv"),
     path("governance/csv/export/", views.csv_export, name="governance_export"),
     path("governance/csv/preview/", views.csv_preview, name="governance_import"),
-    path("governance/csv/apply/", views.csv_apply, name="governance_import_apply"),
+    path(
+        "governance/csv/imports/<int:pk>/", views.csv_import_detail, name="governance_import_detail"
+    ),
+    path(
+        "governance/csv/imports/<int:pk>/progress",
+        views.csv_import_progress,
+        name="governance_import_progress",
+    ),
+    path("governance/csv/imports/<int:pk>/apply/", views.csv_apply, name="governance_import_apply"),
 ]

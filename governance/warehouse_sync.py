@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -37,6 +37,9 @@ from graph.store.base import column_key
 from .models import AssetGovernance, MaskingPolicy, RegulatoryTag, TagSuggestion
 from .permissions import ensure_can_administer
 from .services import asset_governance_get_or_create
+
+if TYPE_CHECKING:
+    from lineage_portal.access import Actor
 
 TAG_SOURCE = "snowflake:TAG_REFERENCES"
 POLICY_SOURCE = "snowflake:POLICY_REFERENCES"
@@ -101,7 +104,9 @@ def _counted(counter: Counter) -> list[str]:
     return [f"{name} ({n}×)" if n > 1 else name for name, n in sorted(counter.items())]
 
 
-def warehouse_tags_sync(*, source: Source, actor: Any = None, fetcher: Any = None) -> SyncReport:
+def warehouse_tags_sync(
+    *, source: Source, actor: Actor | None = None, fetcher: Any = None
+) -> SyncReport:
     """Create pending suggestions for the warehouse's tags and masking policies.
 
     ``actor`` is the user asking (a compliance admin), or None for a command or task.
@@ -130,7 +135,7 @@ def warehouse_tags_sync(*, source: Source, actor: Any = None, fetcher: Any = Non
     return report
 
 
-def warehouse_tags_sync_demo(*, days: int = 1, actor: Any = None) -> SyncReport:
+def warehouse_tags_sync_demo(*, days: int = 1, actor: Actor | None = None) -> SyncReport:
     """Sync the demo warehouse, whose emulator only runs while something holds it open."""
     from graph.demo import demo_server, demo_source
 

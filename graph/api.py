@@ -1,15 +1,14 @@
 """REST endpoints of the lineage side: validate, call one selector or service, serialize."""
 
-from django.urls import reverse
-from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import generics, serializers, status
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import serializers, viewsets
+from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import selectors
+from . import presenters, selectors
 from .models import Backfill, Dataset
-from .store.base import StoreError
 
 
 class DatasetSerializer(serializers.ModelSerializer):
@@ -39,18 +38,18 @@ class DatasetDetailSerializer(DatasetSerializer):
         ]
 
 
-class DatasetList(generics.ListAPIView):
-    """Datasets known to the catalog."""
+@extend_schema_view(
+    list=extend_schema(description="Datasets known to the catalog."),
+    retrieve=extend_schema(description="One catalog dataset with its columns."),
+)
+class DatasetViewSet(viewsets.ReadOnlyModelViewSet):
+    """Datasets known to the catalog; one of them with its columns."""
 
     queryset = Dataset.objects.all()
-    serializer_class = DatasetSerializer
+    lookup_value_converter = "int"
 
-
-class DatasetDetail(generics.RetrieveAPIView):
-    """One catalog dataset with its columns."""
-
-    queryset = Dataset.objects.all()
-    serializer_class = DatasetDetailSerializer
+    def get_serializer_class(self) -> type[DatasetSerializer]:
+        return DatasetDetailSerializer if self.action == "retrieve" else DatasetSerializer
 
 
 class LineageQuerySerializer(serializers.Serializer):
@@ -66,8 +65,14 @@ class LineageQuerySerializer(serializers.Serializer):
         required=False,
         allow_null=True,
         default=None,
-        help_text="YYYY-MM-DD: lineage as it was at the end of that day",
+        help_text="YYYY-MM-DD: lineage as it was at the end of that day (not in the future)",
     )
+
+    def validate_as_of(self, value):
+        refusal = selectors.as_of_refusal(value)
+        if refusal:
+            raise serializers.ValidationError(refusal)
+        return value
 
 
 class LineageGraphSerializer(serializers.Serializer):
@@ -93,18 +98,17 @@ class LineageGraph(APIView):
     def get(self, request: Request) -> Response:
         query = LineageQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
+        # A StoreError becomes a 503 in lineage_portal.api_errors.
         try:
             lineage = selectors.lineage_get(**query.validated_data)
-        except selectors.LineageNotFound:
-            return Response(
-                {"detail": "No dataset with this key."}, status=status.HTTP_404_NOT_FOUND
-            )
-        except StoreError as exc:
-            return Response(
-                {"detail": f"The graph store is unavailable: {exc}"},
-                status=status.HTTP_503_SERVICE_UNAVAILABLE,
-            )
-        return Response(LineageGraphSerializer(lineage).data)
+        except selectors.LineageNotFound as exc:
+            raise NotFound("No dataset with this key.") from exc
+        drawn = {
+            "center": lineage.center,
+            "truncated": lineage.truncated,
+            "elements": presenters.lineage_elements(lineage),
+        }
+        return Response(LineageGraphSerializer(drawn).data)
 
 
 class WindowIssueSerializer(serializers.Serializer):
@@ -120,9 +124,17 @@ class WindowIssueSerializer(serializers.Serializer):
         child=serializers.CharField(), help_text="The first statements it could not parse"
     )
     url = serializers.SerializerMethodField()
+    window_text = serializers.SerializerMethodField(help_text="e.g. “2026-06-01 09:00 → 10:00”")
+    parse_failures_text = serializers.SerializerMethodField(help_text="e.g. “2 parse failures”")
 
     def get_url(self, issue: selectors.WindowIssue) -> str:
-        return reverse("ingestion_run_detail", kwargs={"pk": issue.run_id})
+        return presenters.window_issue_words(issue)["url"]
+
+    def get_window_text(self, issue: selectors.WindowIssue) -> str:
+        return presenters.window_issue_words(issue)["window_text"]
+
+    def get_parse_failures_text(self, issue: selectors.WindowIssue) -> str:
+        return presenters.window_issue_words(issue)["parse_failures_text"]
 
 
 class CompletenessSerializer(serializers.Serializer):
@@ -147,9 +159,11 @@ class BackfillProgressSerializer(serializers.Serializer):
     """A backfill's progress: windows, rate, time left, and its final counts or failures."""
 
     id = serializers.IntegerField(source="backfill.pk")
-    source = serializers.CharField(source="backfill.source.name")
+    # "source" and "errors" are fields of the JSON; DRF's own attributes of those names
+    # are not used on a read-only serializer.
+    source = serializers.CharField(source="backfill.source.name")  # type: ignore[assignment]
     state = serializers.ChoiceField(["queued", "running", "succeeded", "failed", "interrupted"])
-    state_label = serializers.CharField(
+    state_label = serializers.SerializerMethodField(
         help_text="The state in words: Queued, Running, Done, Failed, Interrupted"
     )
     finished = serializers.BooleanField()
@@ -164,18 +178,35 @@ class BackfillProgressSerializer(serializers.Serializer):
     rows_read = serializers.IntegerField()
     rows_per_second = serializers.FloatField()
     eta_seconds = serializers.IntegerField(allow_null=True, help_text="None until a window is done")
-    window_states_text = serializers.CharField(help_text="e.g. “2 running · 85 queued · 1 failed”")
-    eta_text = serializers.CharField(help_text="Time left in words, e.g. “about 4 min”")
+    window_states_text = serializers.SerializerMethodField(
+        help_text="e.g. “2 running · 85 queued · 1 failed”"
+    )
+    eta_text = serializers.SerializerMethodField(help_text="Time left in words, e.g. “about 4 min”")
     statements_kept = serializers.IntegerField()
     statements_filtered = serializers.IntegerField()
     edges_written = serializers.IntegerField()
     parse_failures = serializers.IntegerField()
     started_at = serializers.DateTimeField(allow_null=True)
     finished_at = serializers.DateTimeField(allow_null=True)
-    errors = WindowIssueSerializer(many=True, help_text="Failed windows and why")
+    errors = WindowIssueSerializer(many=True, help_text="Failed windows and why")  # type: ignore[assignment]
     parse_failure_windows = WindowIssueSerializer(many=True)
     completeness = CompletenessSerializer(allow_null=True)
     retry_refusal = serializers.CharField(allow_null=True)
+    words = serializers.SerializerMethodField(
+        help_text="What the progress panel shows, by data-field, worded on the server"
+    )
+
+    def get_words(self, progress: selectors.BackfillProgress) -> dict[str, str]:
+        return presenters.backfill_words(progress)
+
+    def get_state_label(self, progress: selectors.BackfillProgress) -> str:
+        return presenters.backfill_words(progress)["state_label"]
+
+    def get_window_states_text(self, progress: selectors.BackfillProgress) -> str:
+        return presenters.window_states_text(progress)
+
+    def get_eta_text(self, progress: selectors.BackfillProgress) -> str:
+        return presenters.eta_text(progress)
 
 
 class BackfillProgressView(APIView):
@@ -190,9 +221,7 @@ class BackfillProgressView(APIView):
     def get(self, request: Request, pk: int) -> Response:
         try:
             backfill = selectors.backfill_get(pk=pk)
-        except Backfill.DoesNotExist:
-            return Response(
-                {"detail": "No backfill with this id."}, status=status.HTTP_404_NOT_FOUND
-            )
+        except Backfill.DoesNotExist as exc:
+            raise NotFound("No backfill with this id.") from exc
         progress = selectors.backfill_progress(backfill=backfill)
         return Response(BackfillProgressSerializer(progress).data)

@@ -1,12 +1,15 @@
-"""REST API routes under /api/v1/."""
+"""REST API routes under /api/v1/: the catalog's datasets (a router), lineage, backfills."""
 
 from django.urls import path
+from rest_framework.routers import SimpleRouter
 
 from . import api
 
+router = SimpleRouter(use_regex_path=False)
+router.register("datasets", api.DatasetViewSet, "api-dataset")
+
 urlpatterns = [
-    path("datasets/", api.DatasetList.as_view(), name="api-dataset-list"),
-    path("datasets/<int:pk>/", api.DatasetDetail.as_view(), name="api-dataset-detail"),
+    *router.urls,
     path("lineage/", api.LineageGraph.as_view(), name="api-lineage"),
     path(
         "backfills/<int:pk>/progress",

@@ -23,6 +23,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from lineage_portal.text_safety import visible
+
 from .store.base import Edge, Node, Subgraph
 
 CatalogDecorator = Callable[[Sequence[str]], Mapping[str, Mapping[str, Any]]]
@@ -105,8 +107,8 @@ def _node_element(
         data: dict[str, Any] = {
             "id": node.key,
             "type": "column",
-            "label": node.name,
-            "name": node.name,
+            "label": visible(node.name),
+            "name": visible(node.name),
             "dataset_key": node.dataset_key,
         }
         if node.dataset_key in drawn:
@@ -116,8 +118,9 @@ def _node_element(
         data = {
             "id": node.key,
             "type": "dataset",
-            "label": table,
-            "name": node.name,
+            # Names from producers: controls and bidi overrides drawn as [U+202E], never raw.
+            "label": visible(table),
+            "name": visible(node.name),
             "database": database,
             "schema": schema,
             "platform": node.platform or "",

@@ -16,16 +16,38 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
 from rest_framework import permissions as drf_permissions
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+    # Who does a change: a signed-in user, an instance of settings.AUTH_USER_MODEL (which
+    # the type checker's Django plugin resolves to the configured model).
+    Actor: TypeAlias = User
 
 STEWARD = "Steward"
 AUDITOR = "Auditor"
 COMPLIANCE_ADMIN = "Compliance admin"
 ROLES = (COMPLIANCE_ADMIN, STEWARD, AUDITOR)
 _CACHE = "_portal_roles"
+
+
+def acting_user(request: HttpRequest) -> Actor:
+    """The signed-in user behind a request, for the services that record who acted.
+
+    Every page and endpoint refuses anonymous requests before this is reached; the check
+    here makes that a typed fact rather than an assumption.
+    """
+    from django.contrib.auth.models import AnonymousUser
+
+    user = request.user
+    if isinstance(user, AnonymousUser) or not user.is_authenticated:
+        raise PermissionDenied("Sign in first.")
+    return user
 
 
 def signed_in(user: Any) -> bool:

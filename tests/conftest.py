@@ -27,6 +27,12 @@ def _require_port(service: str, url: str, default_port: int) -> None:
         )
 
 
+@pytest.fixture(autouse=True)
+def _audit_checkpoint_dir(tmp_path, settings):
+    """Each test appends audit checkpoints to a file of its own, as a fresh install would."""
+    settings.AUDIT_CHECKPOINT_DIR = str(tmp_path / "audit-checkpoints")
+
+
 @pytest.fixture(scope="session")
 def neo4j_uri() -> str:
     _require_port("Neo4j (Bolt)", settings.TEST_NEO4J_URI, 7687)
@@ -76,3 +82,27 @@ def neo4j_store(neo4j_uri):
 def store(request):
     """Each backend in turn: the contract suite runs the same assertions on both."""
     return request.getfixturevalue(f"{request.param}_store")
+
+
+# --- the demo warehouse, served by its emulator for the whole session ----------------------
+# fakesnow warns on every query it answers (an extra copy in DuckDB's arrow path); the
+# demo server filters that out, but pytest resets filters around each test.
+EMULATOR_NOISE = "ignore:Arrow output on a DB-API result:UserWarning"
+DEMO_DAYS = 7
+
+
+@pytest.fixture(scope="session")
+def demo_end():
+    """The end of the demo history for this session (the current hour when it started)."""
+    from graph.demo.history import current_hour
+
+    return current_hour()
+
+
+@pytest.fixture(scope="session")
+def demo(demo_end):
+    """The demo emulator, running for the whole session (a ``DemoServer``)."""
+    from graph.demo import demo_server
+
+    with demo_server(days=DEMO_DAYS, end=demo_end) as server:
+        yield server

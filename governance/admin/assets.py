@@ -13,7 +13,7 @@ from governance.models import AssetGovernance, Classification, Review, Steward, 
 from governance.permissions import can_administer, can_edit_asset, can_view
 from governance.selectors import REVIEW_STATES, review_state_q
 from governance.validation import FIELD_CLEANERS
-from lineage_portal.access import STEWARD
+from lineage_portal.access import STEWARD, acting_user
 
 from .base import SERVICE_ERRORS, GovernanceAdmin, ReadOnlyAdmin, error_text, report_bulk
 
@@ -146,7 +146,7 @@ class AssetGovernanceAdmin(GovernanceAdmin):
         if "tags" in changes:
             changes["tags"] = list(changes["tags"])
         done = services.asset_update(
-            actor=request.user,
+            actor=acting_user(request),
             asset=asset,
             changes=changes,
             expected_version=data.get("expected_version") if change else None,
@@ -176,7 +176,7 @@ class AssetGovernanceAdmin(GovernanceAdmin):
     @admin.action(description="Open review cycle (next review due today)")
     def open_review_cycle(self, request, queryset):
         result = services.review_cycle_open(
-            actor=request.user, assets=list(queryset), reason="Review cycle opened in admin"
+            actor=acting_user(request), assets=list(queryset), reason="Review cycle opened in admin"
         )
         report_bulk(self, request, result)
 
@@ -187,7 +187,10 @@ def _bulk_action(**assign):
     def action(modeladmin, request, queryset):
         try:
             result = services.bulk_assign(
-                actor=request.user, assets=list(queryset), reason="Admin bulk action", **assign
+                actor=acting_user(request),
+                assets=list(queryset),
+                reason="Admin bulk action",
+                **assign,
             )
         except SERVICE_ERRORS as exc:
             modeladmin.message_user(request, error_text(exc), messages.ERROR)
@@ -219,7 +222,7 @@ class TagSuggestionAdmin(ReadOnlyAdmin):
         done = 0
         for suggestion in queryset.filter(state=TagSuggestion.State.PENDING):
             try:
-                service(actor=request.user, suggestion=suggestion)
+                service(actor=acting_user(request), suggestion=suggestion)
                 done += 1
             except SERVICE_ERRORS as exc:
                 self.message_user(request, error_text(exc), messages.WARNING)

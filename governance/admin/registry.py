@@ -7,6 +7,7 @@ from django.db.models import Count
 
 from governance import services
 from governance.models import MaskingPolicy, RegulatoryTag, Steward
+from lineage_portal.access import acting_user
 
 from .base import GovernanceAdmin
 
@@ -22,7 +23,7 @@ class RegistryAdmin(GovernanceAdmin):
         data = {name: form.cleaned_data[name] for name in form.changed_data}
         if change:
             saved = self.update_service(
-                actor=request.user,
+                actor=acting_user(request),
                 changes=data,
                 reason="Django admin",
                 **{self.update_argument: obj},
@@ -31,7 +32,7 @@ class RegistryAdmin(GovernanceAdmin):
             fields = {
                 name: form.cleaned_data[name] for name in form.fields if name in form.cleaned_data
             }
-            saved = self.create_service(actor=request.user, reason="Django admin", **fields)
+            saved = self.create_service(actor=acting_user(request), reason="Django admin", **fields)
         obj.pk = saved.pk
         obj.refresh_from_db()
 

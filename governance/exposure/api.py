@@ -9,14 +9,12 @@ compliance admin (``services.can_decide``).
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
-from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
@@ -24,7 +22,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from graph.store import get_store
-from graph.store.base import MAX_DEPTH, StoreError
+from graph.store.base import MAX_DEPTH
+from lineage_portal.access import acting_user
 
 from ..models import Finding
 from . import services
@@ -37,13 +36,6 @@ from .serializers import (
     ResolveSerializer,
 )
 from .trace import AmbiguousTarget, UnknownTarget, exposure_paths_trace, target_resolve
-
-
-def _decide(service: Any, **kwargs: Any) -> Finding:
-    try:
-        return service(**kwargs)
-    except DjangoValidationError as exc:
-        raise serializers.ValidationError(exc.message_dict) from exc
 
 
 @extend_schema(tags=["exposure"])
@@ -65,9 +57,8 @@ class FindingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         finding = get_object_or_404(Finding, pk=pk)
         body = AcknowledgeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        done = _decide(
-            services.finding_acknowledge,
-            actor=request.user,
+        done = services.finding_acknowledge(
+            actor=acting_user(request),
             finding=finding,
             reason=body.validated_data["reason"],
             expires=body.validated_data.get("expires"),
@@ -81,9 +72,8 @@ class FindingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         finding = get_object_or_404(Finding, pk=pk)
         body = ResolveSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        done = _decide(
-            services.finding_resolve,
-            actor=request.user,
+        done = services.finding_resolve(
+            actor=acting_user(request),
             finding=finding,
             reason=body.validated_data["reason"],
         )
@@ -147,16 +137,10 @@ class ExposurePathsView(APIView):
             raise NotFound(f"No dataset is named {name!r}.") from None
         except AmbiguousTarget as exc:
             raise serializers.ValidationError({"target": str(exc)}) from None
-        try:
-            traced = exposure_paths_trace(
-                store=get_store(), target=target, depth=depth, as_of=as_of, column=column
-            )
-        except StoreError:
-            return Response(
-                {"detail": "The lineage graph could not be reached; try again shortly."},
-                status=status.HTTP_503_SERVICE_UNAVAILABLE,
-                headers={"Retry-After": "30"},
-            )
+        # A StoreError becomes 503 with Retry-After in the shared exception handler.
+        traced = exposure_paths_trace(
+            store=get_store(), target=target, depth=depth, as_of=as_of, column=column
+        )
         body = {
             "target": target.key,
             "max_depth": depth,

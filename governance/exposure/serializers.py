@@ -8,9 +8,23 @@ from ..models import Finding
 
 
 class FindingSerializer(serializers.ModelSerializer):
-    """A finding with its evidence: paths hop by hop, readers and grants."""
+    """A finding with its evidence: paths hop by hop, readers and grants.
+
+    ``source``/``target`` name datasets and ``source_column``/``target_column`` their
+    columns, as the paths API does; ``source_asset``/``target_asset`` are the full keys.
+    """
 
     acknowledged_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    source = serializers.SerializerMethodField()
+    target = serializers.SerializerMethodField()
+    source_asset = serializers.CharField(source="source", read_only=True)
+    target_asset = serializers.CharField(source="target", read_only=True)
+
+    def get_source(self, finding: Finding) -> str:
+        return finding.source_dataset or finding.source
+
+    def get_target(self, finding: Finding) -> str:
+        return finding.target_dataset or finding.target
 
     class Meta:
         model = Finding
@@ -21,8 +35,10 @@ class FindingSerializer(serializers.ModelSerializer):
             "state",
             "source",
             "source_column",
+            "source_asset",
             "target",
             "target_column",
+            "target_asset",
             "classification",
             "target_classification",
             "tags",

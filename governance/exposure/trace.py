@@ -13,11 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.db.models import Count, Max
+
 from graph.keys import ColumnKey, is_column_key
 from graph.masking import INDIRECT
-from graph.models import Column, Dataset
+from graph.models import Column, Dataset, IngestionRun
 from graph.store.base import Edge, GraphStore
 
+from ..models import AssetGovernance, AuditChainHead, TagSuggestion
 from .engine import ExposurePath, Hop, max_depth
 from .evidence import hop_json
 from .policy import Carry, Governance, Source, carries, masked_on_arrival
@@ -89,14 +92,7 @@ def exposure_paths_trace(
 ) -> list[TracedPath]:
     """Every path into ``target`` (or one of its columns) from a regulated source."""
     depth = max_depth(depth)
-    governance = Governance.load()
-    sources = {
-        s.key: s
-        for s in governance.sources(
-            masked_copies=lambda keys: masked_on_arrival(store.edges_to(keys, as_of=as_of))
-        )
-    }
-    sources.update({s.key: s for s in governance.table_sources(list(sources.values()))})
+    governance, sources = _sources(store, as_of)
     columns = Column.objects.filter(dataset=target)
     if column:
         columns = columns.filter(name__iexact=column.strip())
@@ -109,6 +105,38 @@ def exposure_paths_trace(
     return sorted(
         traced, key=lambda t: (t.masked is not False, t.source.risk_level, len(t.path.hops))
     )
+
+
+_cache: dict[tuple, tuple[Governance, dict[str, Source]]] = {}
+
+
+def _sources(store: GraphStore, as_of: datetime | None) -> tuple[Governance, dict[str, Source]]:
+    """Governance and the sensitive sources, computed again only when something changed.
+
+    Every governance change appends an audit event and touches its asset, a warehouse sync
+    adds suggestions, lineage changes with ingestion runs: those are the cache's key.
+    """
+    key = (_state(), as_of, id(store))
+    if key not in _cache:
+        governance = Governance.load()
+        sources = {
+            s.key: s
+            for s in governance.sources(
+                masked_copies=lambda keys: masked_on_arrival(store.edges_to(keys, as_of=as_of))
+            )
+        }
+        sources.update({s.key: s for s in governance.table_sources(list(sources.values()))})
+        _cache.clear()  # one entry: the current state (and its as_of)
+        _cache[key] = (governance, sources)
+    return _cache[key]
+
+
+def _state() -> tuple:
+    head = AuditChainHead.objects.values_list("seq", flat=True).first() or 0
+    assets = AssetGovernance.objects.aggregate(n=Count("pk"), at=Max("updated_at"))
+    suggestions = TagSuggestion.objects.aggregate(n=Max("pk"))["n"] or 0
+    runs = IngestionRun.objects.aggregate(n=Max("finished_at"))["n"]
+    return head, assets["n"], assets["at"], suggestions, runs
 
 
 @dataclass

@@ -16,9 +16,15 @@ UNFINISHED = (IngestionRun.Status.QUEUED, IngestionRun.Status.RUNNING)
 
 
 def on_run_finished(sender, run, **kwargs) -> None:
-    """A sync window, a dbt or OpenLineage run, or the last window of a backfill to finish."""
-    if not auto_scan_enabled():
-        return
+    """A sync window, a dbt or OpenLineage run, or the last window of a backfill to finish.
+
+    Asked once the run's transaction commits: a rolled-back run asks nothing.
+    """
+    if auto_scan_enabled():
+        transaction.on_commit(lambda: _after_run(run), robust=True)
+
+
+def _after_run(run) -> None:
     if run.backfill_id is not None and run.backfill.runs.filter(status__in=UNFINISHED).exists():
         return  # the backfill's last window will ask, once
     exposure_scan_request(trigger=f"ingestion run {run.pk}")

@@ -22,6 +22,7 @@ from ..errors import StaleAssetError
 from .assets import (
     BulkResult,
     asset_governance_get_or_create,
+    asset_governance_of,
     asset_update,
     bulk_assign,
     classification_assign,
@@ -47,6 +48,7 @@ __all__ = [
     "DemoLogin",
     "StaleAssetError",
     "asset_governance_get_or_create",
+    "asset_governance_of",
     "asset_update",
     "bulk_assign",
     "classification_assign",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -23,8 +23,16 @@ from graph.models import Column, Dataset
 from ..audit import audit_event_append
 from ..errors import StaleAssetError
 from ..models import AssetGovernance, MaskingPolicy, RegulatoryTag, Steward
-from ..permissions import can_edit_asset, edit_refusal, ensure_can_edit_asset
+from ..permissions import (
+    can_edit_asset,
+    edit_refusal,
+    ensure_can_edit_asset,
+    ensure_can_move_review_date,
+)
 from ..validation import changes_clean, due_date_clean, level_clean, tags_clean
+
+if TYPE_CHECKING:
+    from lineage_portal.access import Actor
 
 AssetLike = AssetGovernance | Dataset | Column
 
@@ -51,6 +59,22 @@ def asset_governance_get_or_create(
     return AssetGovernance.objects.get_or_create(dataset=dataset)[0]
 
 
+def asset_governance_of(
+    *, dataset: Dataset | None = None, column: Column | None = None
+) -> AssetGovernance:
+    """The governance row of a dataset or column, or an unsaved empty one — never a write.
+
+    Edits take this: the services check permission on it first and create the row only
+    for an edit that is allowed, so a refused edit leaves nothing behind.
+    """
+    if (dataset is None) == (column is None):
+        raise ValidationError("Give exactly one of dataset or column.")
+    found = AssetGovernance.objects.filter(
+        **({"column": column} if column is not None else {"dataset": dataset})
+    ).first()
+    return found or AssetGovernance(dataset=dataset, column=column)
+
+
 def _catalog_by_key(key: str) -> tuple[Dataset | None, Column | None]:
     normalized = normalize_key(key)
     if is_column_key(normalized):
@@ -65,11 +89,12 @@ def _catalog_by_key(key: str) -> tuple[Dataset | None, Column | None]:
 
 
 def _as_asset(item: AssetLike) -> AssetGovernance:
+    """The item's governance row, or an unsaved one (created only once an edit is allowed)."""
     if isinstance(item, AssetGovernance):
         return item
     if isinstance(item, Column):
-        return asset_governance_get_or_create(column=item)
-    return asset_governance_get_or_create(dataset=item)
+        return asset_governance_of(column=item)
+    return asset_governance_of(dataset=item)
 
 
 # --- the single-asset services ----------------------------------------------------------
@@ -77,7 +102,7 @@ def _as_asset(item: AssetLike) -> AssetGovernance:
 
 def classification_assign(
     *,
-    actor: Any,
+    actor: Actor,
     asset: AssetGovernance,
     level: str | None,
     expected_version: int | None = None,
@@ -90,7 +115,7 @@ def classification_assign(
 
 def tags_set(
     *,
-    actor: Any,
+    actor: Actor,
     asset: AssetGovernance,
     tags: Iterable[str | RegulatoryTag],
     expected_version: int | None = None,
@@ -103,7 +128,7 @@ def tags_set(
 
 def steward_assign(
     *,
-    actor: Any,
+    actor: Actor,
     asset: AssetGovernance,
     steward: Steward | int | str | None,
     expected_version: int | None = None,
@@ -116,7 +141,7 @@ def steward_assign(
 
 def masking_policy_assign(
     *,
-    actor: Any,
+    actor: Actor,
     asset: AssetGovernance,
     policy: MaskingPolicy | int | str | None,
     expected_version: int | None = None,
@@ -129,7 +154,7 @@ def masking_policy_assign(
 
 def asset_update(
     *,
-    actor: Any,
+    actor: Actor,
     asset: AssetGovernance,
     changes: dict[str, Any],
     expected_version: int | None,
@@ -161,7 +186,7 @@ class BulkResult:
 
 def bulk_assign(
     *,
-    actor: Any,
+    actor: Actor,
     assets: Iterable[AssetLike],
     level: str | None = None,
     add_tags: Iterable[str | RegulatoryTag] = (),
@@ -188,7 +213,7 @@ def bulk_assign(
 
 def review_cycle_open(
     *,
-    actor: Any,
+    actor: Actor,
     assets: Iterable[AssetLike],
     due: date | str | None = None,
     reason: str = "",
@@ -200,7 +225,7 @@ def review_cycle_open(
 
 
 def _bulk(
-    actor: Any,
+    actor: Actor,
     assets: Iterable[AssetLike],
     cleaned: dict[str, Any],
     reason: str,
@@ -211,7 +236,14 @@ def _bulk(
 ) -> BulkResult:
     result = BulkResult()
     with transaction.atomic():
-        pks = {_as_asset(item).pk for item in assets}
+        # Refused assets that were never governed stay that way: no row is created for them.
+        candidates = [_as_asset(item) for item in assets]
+        for asset in candidates:
+            if asset.pk is None and not can_edit_asset(actor, asset):
+                result.refused.append((asset, edit_refusal(actor, asset)))
+        pks = {
+            _created(asset).pk for asset in candidates if asset.pk or can_edit_asset(actor, asset)
+        }
         # Lock in primary-key order so two bulk edits cannot deadlock each other.
         permitted = []
         for asset in _locked(AssetGovernance.objects.filter(pk__in=pks).order_by("pk")):
@@ -247,16 +279,28 @@ def _locked(queryset):
     )
 
 
+def _created(asset: AssetGovernance) -> AssetGovernance:
+    """The saved row of ``asset``: itself, or the row created (or found) for its dataset/column."""
+    if asset.pk is not None:
+        return asset
+    if asset.column_id is not None:
+        return AssetGovernance.objects.get_or_create(column_id=asset.column_id)[0]
+    return AssetGovernance.objects.get_or_create(dataset_id=asset.dataset_id)[0]
+
+
 def asset_lock(asset: AssetGovernance) -> AssetGovernance:
-    """The asset's row, fresh from the database and locked until the transaction ends."""
-    return _locked(AssetGovernance.objects.filter(pk=asset.pk)).get()
+    """The asset's row, fresh from the database and locked until the transaction ends.
+
+    An unsaved asset gets its row created here: call this only once the edit is allowed.
+    """
+    return _locked(AssetGovernance.objects.filter(pk=_created(asset).pk)).get()
 
 
 def asset_values(asset: AssetGovernance) -> dict[str, Any]:
     """The governed fields as objects (tags as a slug-sorted list)."""
     return {
         "classification": asset.classification,
-        "tags": sorted(asset.tags.all(), key=lambda tag: tag.slug),
+        "tags": sorted(asset.tags.all(), key=lambda tag: tag.slug) if asset.pk else [],
         "steward": asset.steward,
         "masking_policy": asset.masking_policy,
         "next_review_due": asset.next_review_due,
@@ -290,7 +334,7 @@ def version_check(asset: AssetGovernance, expected_version: int | None) -> None:
 
 def asset_change(
     *,
-    actor: Any,
+    actor: Actor,
     asset: AssetGovernance,
     cleaned: dict[str, Any],
     expected_version: int | None,
@@ -305,6 +349,9 @@ def asset_change(
     event and forces one even when no field changed. Returns the locked, updated row.
     """
     with transaction.atomic():
+        if asset.pk is None:
+            # Judged before the row exists: a refused edit must not leave an empty row.
+            ensure_can_edit_asset(actor, asset)
         locked = asset_lock(asset)
         ensure_can_edit_asset(actor, locked)
         version_check(locked, expected_version)
@@ -312,6 +359,8 @@ def asset_change(
         desired = _desired(current, cleaned, add_tags)
         before, after = asset_snapshot(current), asset_snapshot(desired)
         changed = [name for name in after if after[name] != before[name]]
+        if "next_review_due" in changed and "next_review_due" in cleaned:
+            ensure_can_move_review_date(actor, locked, action=action, reason=reason)
         if not changed and note is None:
             return locked
         old_version = locked.version
@@ -326,7 +375,7 @@ def asset_change(
 
 
 def _change(
-    actor: Any,
+    actor: Actor,
     asset: AssetGovernance,
     cleaned: dict[str, Any],
     expected_version: int | None,
@@ -361,7 +410,7 @@ def _desired(
 
 
 def _write(
-    asset: AssetGovernance, desired: dict[str, Any], actor: Any, *, tags_changed: bool
+    asset: AssetGovernance, desired: dict[str, Any], actor: Actor, *, tags_changed: bool
 ) -> None:
     asset.classification = desired["classification"]
     asset.steward = desired["steward"]
@@ -375,7 +424,12 @@ def _write(
 
 
 def asset_audit(
-    actor: Any, asset: AssetGovernance, action: str, before: dict, after: dict, reason: str
+    actor: Actor,
+    asset: AssetGovernance,
+    action: str,
+    before: dict,
+    after: dict,
+    reason: str,
 ) -> None:
     """Append the audit event of a change to ``asset``, keyed by its catalog key."""
     audit_event_append(

@@ -8,28 +8,34 @@ Import these from ``governance.services``.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email, validate_slug
 from django.db import models, transaction
 
+from lineage_portal.text_safety import text_validate
+
 from ..audit import audit_event_append
 from ..models import MaskingPolicy, RegulatoryTag, Steward
 from ..permissions import ensure_can_administer
 from ..validation import choice_clean
+
+if TYPE_CHECKING:
+    from lineage_portal.access import Actor
 
 STEWARD_FIELDS = ("name", "kind", "email", "active", "members")
 POLICY_FIELDS = ("name", "kind", "warehouse_policy", "description")
 TAG_FIELDS = ("slug", "name", "description")
 
 
-def _text(value: Any, what: str, *, required: bool = True) -> str:
+def _text(value: Any, what: str, *, required: bool = True, multiline: bool = False) -> str:
+    """Typed text: trimmed; NUL, controls and bidi overrides refused (descriptions keep lines)."""
     text = str(value or "").strip()
     if required and not text:
         raise ValidationError(f"{what} must not be empty.", code="required")
-    return text
+    return text_validate(text, what, multiline=multiline)
 
 
 def _name(value: Any, what: str) -> str:
@@ -108,7 +114,7 @@ def _save(obj: models.Model, cleaned: dict[str, Any]) -> None:
 
 
 def _audited_save(
-    actor: Any,
+    actor: Actor,
     obj: models.Model,
     cleaned: dict[str, Any],
     fields: tuple[str, ...],
@@ -141,7 +147,7 @@ def _audited_save(
 @transaction.atomic
 def steward_create(
     *,
-    actor: Any,
+    actor: Actor,
     name: str,
     kind: str = Steward.Kind.PERSON,
     email: str = "",
@@ -159,7 +165,7 @@ def steward_create(
 
 @transaction.atomic
 def steward_update(
-    *, actor: Any, steward: Steward, changes: dict[str, Any], reason: str = ""
+    *, actor: Actor, steward: Steward, changes: dict[str, Any], reason: str = ""
 ) -> Steward:
     """Rename, re-kind, (de)activate a steward or replace its members."""
     ensure_can_administer(actor)
@@ -174,7 +180,10 @@ def _clean_policy(values: dict[str, Any], instance: MaskingPolicy | None = None)
     unknown = set(values) - set(POLICY_FIELDS)
     if unknown:
         raise ValidationError(f"Unknown masking policy field(s) {', '.join(sorted(unknown))}.")
-    cleaned = {name: _text(value, name, required=False) for name, value in values.items()}
+    cleaned = {
+        name: _text(value, name, required=False, multiline=name == "description")
+        for name, value in values.items()
+    }
     if "name" in values:
         cleaned["name"] = _unique(
             MaskingPolicy,
@@ -191,7 +200,7 @@ def _clean_policy(values: dict[str, Any], instance: MaskingPolicy | None = None)
 @transaction.atomic
 def masking_policy_create(
     *,
-    actor: Any,
+    actor: Actor,
     name: str,
     kind: str,
     warehouse_policy: str = "",
@@ -215,7 +224,7 @@ def masking_policy_create(
 
 @transaction.atomic
 def masking_policy_update(
-    *, actor: Any, policy: MaskingPolicy, changes: dict[str, Any], reason: str = ""
+    *, actor: Actor, policy: MaskingPolicy, changes: dict[str, Any], reason: str = ""
 ) -> MaskingPolicy:
     """Change a masking policy's name, kind, warehouse name or description."""
     ensure_can_administer(actor)
@@ -236,7 +245,10 @@ def _clean_tag(values: dict[str, Any], instance: RegulatoryTag | None = None) ->
     unknown = set(values) - set(TAG_FIELDS)
     if unknown:
         raise ValidationError(f"Unknown regulatory tag field(s) {', '.join(sorted(unknown))}.")
-    cleaned = {name: _text(value, name, required=False) for name, value in values.items()}
+    cleaned = {
+        name: _text(value, name, required=False, multiline=name == "description")
+        for name, value in values.items()
+    }
     if "slug" in values:
         slug = _text(values["slug"], "Tag slug").lower()
         if instance is not None and instance.builtin and slug != instance.slug:
@@ -253,7 +265,7 @@ def _clean_tag(values: dict[str, Any], instance: RegulatoryTag | None = None) ->
 
 @transaction.atomic
 def regulatory_tag_create(
-    *, actor: Any, slug: str, name: str = "", description: str = "", reason: str = ""
+    *, actor: Actor, slug: str, name: str = "", description: str = "", reason: str = ""
 ) -> RegulatoryTag:
     """Add a regulatory tag beside the built-in ones (admin only)."""
     ensure_can_administer(actor)
@@ -266,7 +278,7 @@ def regulatory_tag_create(
 
 @transaction.atomic
 def regulatory_tag_update(
-    *, actor: Any, tag: RegulatoryTag, changes: dict[str, Any], reason: str = ""
+    *, actor: Actor, tag: RegulatoryTag, changes: dict[str, Any], reason: str = ""
 ) -> RegulatoryTag:
     """Change a tag's name or description (or the slug of a tag that is not built in)."""
     ensure_can_administer(actor)

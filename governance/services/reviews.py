@@ -6,7 +6,7 @@ Import these from ``governance.services``.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -17,8 +17,13 @@ from ..permissions import ensure_can_edit_asset
 from ..validation import choice_clean
 from .assets import asset_audit, asset_change, asset_lock, review_cycle_days
 
+if TYPE_CHECKING:
+    from lineage_portal.access import Actor
 
-def review_attest(*, actor: Any, asset: AssetGovernance, outcome: str, comment: str = "") -> Review:
+
+def review_attest(
+    *, actor: Actor, asset: AssetGovernance, outcome: str, comment: str = ""
+) -> Review:
     """The steward attests the asset's governance; the next review is due a cycle from today.
 
     ``outcome`` is ``confirmed`` (nothing needed changing) or ``changed``. The cycle is
@@ -64,7 +69,7 @@ def _pending(suggestion: TagSuggestion) -> TagSuggestion:
     return locked
 
 
-def _decide(suggestion: TagSuggestion, actor: Any, state: str) -> None:
+def _decide(suggestion: TagSuggestion, actor: Actor, state: str) -> None:
     suggestion.state = state
     suggestion.decided_by = actor
     suggestion.decided_at = timezone.now()
@@ -81,7 +86,7 @@ def _note(suggestion: TagSuggestion, state: str) -> tuple[dict, dict]:
 
 
 def tag_suggestion_accept(
-    *, actor: Any, suggestion: TagSuggestion, reason: str = ""
+    *, actor: Actor, suggestion: TagSuggestion, reason: str = ""
 ) -> TagSuggestion:
     """Apply a suggested tag (added), masking policy or classification (assigned) to its asset.
 
@@ -115,7 +120,7 @@ def tag_suggestion_accept(
 
 
 def tag_suggestion_reject(
-    *, actor: Any, suggestion: TagSuggestion, reason: str = ""
+    *, actor: Actor, suggestion: TagSuggestion, reason: str = ""
 ) -> TagSuggestion:
     """Dismiss a suggestion; the asset is unchanged and a later sync will not reopen it."""
     with transaction.atomic():

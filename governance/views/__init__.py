@@ -14,17 +14,27 @@ from .datasets import (
     suggestion_accept,
     suggestion_reject,
 )
-from .oversight import audit_trail, steward_gaps
+from .oversight import audit_trail, audit_verify, steward_gaps
 from .reviews import review_attest, review_queue
-from .transfer import csv_apply, csv_export, csv_page, csv_preview
+from .transfer import (
+    csv_apply,
+    csv_export,
+    csv_import_detail,
+    csv_import_progress,
+    csv_page,
+    csv_preview,
+)
 
 __all__ = [
     "audit_trail",
+    "audit_verify",
     "catalog",
     "catalog_bulk",
     "column_edit",
     "csv_apply",
     "csv_export",
+    "csv_import_detail",
+    "csv_import_progress",
     "csv_page",
     "csv_preview",
     "dataset_edit",

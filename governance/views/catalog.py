@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from graph import selectors as graph_selectors
 from graph.keys import key_name
 from graph.models import Column, Dataset
+from lineage_portal.access import acting_user
 
 from .. import services
 from ..filters import SORT_CHOICES, CatalogSearchFilterSet, ColumnCatalogSearchFilterSet
@@ -109,7 +110,7 @@ def catalog_bulk(request: HttpRequest) -> HttpResponse:
     data = form.cleaned_data
     try:
         result = services.bulk_assign(
-            actor=request.user,
+            actor=acting_user(request),
             assets=form.assets(),
             level=data["level"] or None,
             add_tags=data["add_tags"],

@@ -21,11 +21,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from graph import selectors as graph_selectors
 from graph.models import Column, Dataset
+from lineage_portal.access import acting_user
 
 from .. import selectors, services
 from ..forms import AssetForm
 from ..models import AssetGovernance, TagSuggestion
-from ..permissions import can_edit_asset, edit_refusal
+from ..permissions import can_administer, can_edit_asset, edit_refusal
 from .common import Due, ago, due, event_rows, governance_page, next_url, not_found, redirect_back
 
 RECENT = 6
@@ -98,7 +99,12 @@ def panel_context(
             form=(
                 bound
                 if is_bound
-                else AssetForm(asset=asset, auto_id=_auto_id(column), choices=choices)
+                else AssetForm(
+                    asset=asset,
+                    auto_id=_auto_id(column),
+                    choices=choices,
+                    can_move_due=can_administer(request.user),
+                )
             )
             if allowed
             else None,
@@ -106,7 +112,10 @@ def panel_context(
             suggestions=[s for s in pending if asset.pk and s.asset_id == asset.pk],
         )
 
-    columns = [row(by_column.get(column.pk), column) for column in _columns(dataset)]
+    # Columns read through the table's governance row (its steward's members loaded), so a
+    # column nobody governed yet answers to the table's steward without a query of its own.
+    table = own.dataset if own is not None else dataset
+    columns = [row(by_column.get(column.pk), column) for column in _columns(table)]
     events = selectors.audit_event_list(object_key=dataset.key, with_columns=True)
     own_row = row(own, None)
     return {
@@ -171,7 +180,7 @@ def dataset_governance(request: HttpRequest, pk: int) -> HttpResponse:
 def dataset_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Save the dataset's own governance (``services.asset_update``)."""
     dataset = get_object_or_404(Dataset, pk=pk)
-    asset = services.asset_governance_get_or_create(dataset=dataset)
+    asset = services.asset_governance_of(dataset=dataset)
     return _asset_edit(request, dataset, asset, column=None)
 
 
@@ -180,19 +189,24 @@ def dataset_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def column_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Save one column's governance (``services.asset_update``)."""
     column = get_object_or_404(Column.objects.select_related("dataset"), pk=pk)
-    asset = services.asset_governance_get_or_create(column=column)
+    asset = services.asset_governance_of(column=column)
     return _asset_edit(request, column.dataset, asset, column=column)
 
 
 def _asset_edit(
     request: HttpRequest, dataset: Dataset, asset: AssetGovernance, *, column: Column | None
 ) -> HttpResponse:
-    form = AssetForm(request.POST, asset=asset, auto_id=_auto_id(column))
+    form = AssetForm(
+        request.POST,
+        asset=asset,
+        auto_id=_auto_id(column),
+        can_move_due=can_administer(request.user),
+    )
     status = 400
     if form.is_valid():
         try:
             saved = services.asset_update(
-                actor=request.user,
+                actor=acting_user(request),
                 asset=asset,
                 changes=form.changes(),
                 expected_version=form.cleaned_data["version"],
@@ -242,7 +256,9 @@ def _decide(request: HttpRequest, suggestion: TagSuggestion, service, verb: str)
     asset = suggestion.asset
     dataset_pk = asset.dataset_id or asset.column.dataset_id
     try:
-        service(actor=request.user, suggestion=suggestion, reason=request.POST.get("reason", ""))
+        service(
+            actor=acting_user(request), suggestion=suggestion, reason=request.POST.get("reason", "")
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:

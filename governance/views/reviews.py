@@ -11,6 +11,8 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from lineage_portal.access import acting_user
+
 from .. import selectors, services
 from ..forms import AttestForm
 from ..models import DUE_SOON_DAYS, AssetGovernance
@@ -75,7 +77,7 @@ def review_attest(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect_back(request, reverse("reviews"))
     try:
         review = services.review_attest(
-            actor=request.user,
+            actor=acting_user(request),
             asset=asset,
             outcome=form.cleaned_data["outcome"],
             comment=form.cleaned_data["comment"],

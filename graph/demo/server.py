@@ -19,8 +19,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
-import pyarrow as pa
-
 from . import security
 from .history import DEMO_SEED, SCHEMA_IDS, DemoHistory, current_hour, generate_history
 from .warehouse import DATABASE, RENAMED_FROM, VIEWS, demo_tables
@@ -116,10 +114,25 @@ def demo_server(
     host: str = "127.0.0.1",
     quiet: bool = True,
 ) -> Iterator[DemoServer]:
-    """Start the emulator in this process, loaded with ``days`` of history ending at ``end``."""
+    """Start the emulator in this process, loaded with ``days`` of history ending at ``end``.
+
+    Needs the ``demo`` extra (``pip install -e ".[demo]"``, which ``make run`` installs).
+    """
+    _require_emulator()
     history = load_demo_data(days=days, end=end, seed=seed)
     with _emulator(host=host, port=port or _free_port(host), quiet=quiet) as bound_port:
         yield DemoServer(host=host, port=bound_port, history=history)
+
+
+def _require_emulator() -> None:
+    """Refuse clearly when the emulator is not installed: it is an extra, not a dependency."""
+    try:
+        import fakesnow.server  # noqa: F401
+    except ImportError as exc:
+        raise RuntimeError(
+            "The demo warehouse needs the Snowflake emulator, installed with the demo extra: "
+            'pip install -e ".[demo]" (make run installs it).'
+        ) from exc
 
 
 @contextmanager
@@ -187,6 +200,8 @@ def _load_account_usage(fake, history: DemoHistory) -> None:
     with fake.connect("SNOWFLAKE", "ACCOUNT_USAGE") as conn:
         for ddl in ACCOUNT_USAGE_DDL:
             conn.cursor().execute(ddl)
+    import pyarrow as pa  # comes with the emulator (the demo extra)
+
     tables, columns = _catalog_rows(history)
     duck = fake.duck_conn.cursor()
     try:

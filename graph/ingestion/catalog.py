@@ -8,11 +8,13 @@ and an upsert only widens ``first_seen``/``last_seen`` and fills what it learns.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Field, Model
 
 from graph.keys import DatasetKey, column_key
 from graph.models import Column, Dataset
@@ -159,7 +161,7 @@ def _upsert_columns(rows: list[CatalogColumn]) -> None:
     rows_update(Column, changed, ["data_type", "ordinal"])
 
 
-def rows_update(model, rows: list, fields: list[str]) -> None:
+def rows_update(model: type[Model], rows: Sequence[Model], fields: list[str]) -> None:
     """Write ``fields`` of many rows, one statement per chunk.
 
     Django's ``bulk_update`` builds a CASE per field and row, which took seconds a window
@@ -169,17 +171,18 @@ def rows_update(model, rows: list, fields: list[str]) -> None:
     if not rows:
         return
     table, quote = model._meta.db_table, connection.ops.quote_name
-    columns = [model._meta.get_field(name) for name in fields]
+    columns = [_concrete(model, name) for name in fields]
+    column_names = [str(c.column) for c in columns]
     with connection.cursor() as cursor:
         if connection.vendor != "postgresql":
-            sets = ", ".join(f"{quote(c.column)} = %s" for c in columns)
+            sets = ", ".join(f"{quote(n)} = %s" for n in column_names)
             cursor.executemany(
                 f"UPDATE {quote(table)} SET {sets} WHERE id = %s",
                 [[getattr(r, c.attname) for c in columns] + [r.pk] for r in rows],
             )
             return
-        types = ["bigint"] + [c.db_type(connection) for c in columns]
-        names = ["id"] + [c.column for c in columns]
+        types = ["bigint"] + [str(c.db_type(connection)) for c in columns]
+        names = ["id", *column_names]
         unnest = ", ".join(f"%s::{t.split('(')[0]}[]" for t in types)
         sets = ", ".join(f"{quote(n)} = v.{quote(n)}" for n in names[1:])
         sql = (
@@ -191,6 +194,12 @@ def rows_update(model, rows: list, fields: list[str]) -> None:
             values = [[r.pk for r in chunk]]
             values += [[getattr(r, c.attname) for r in chunk] for c in columns]
             cursor.execute(sql, values)
+
+
+def _concrete(model: type[Model], name: str) -> Field[Any, Any]:
+    field = model._meta.get_field(name)
+    assert isinstance(field, Field) and field.column, f"{name} is not a column of {model}"
+    return field
 
 
 def catalog_rename(*, old_key: str, new_key: str) -> bool:

@@ -59,8 +59,8 @@ class Heartbeat:
 
     def __enter__(self) -> Heartbeat:
         with self._lock:
-            thread, stop, users = self._running.get(self.owner, (None, None, 0))
-            if thread is None:
+            running = self._running.get(self.owner)
+            if running is None:
                 stop = threading.Event()
                 thread = threading.Thread(
                     target=_beat,
@@ -69,10 +69,11 @@ class Heartbeat:
                     daemon=True,
                 )
                 thread.start()
-            self._running[self.owner] = (thread, stop, users + 1)
+                running = (thread, stop, 0)
+            self._running[self.owner] = (running[0], running[1], running[2] + 1)
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         with self._lock:
             thread, stop, users = self._running[self.owner]
             if users > 1:

@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from typing import Any
 
 from graph.store.base import EdgeObservation, GraphStore
 
@@ -100,7 +101,8 @@ class Ledger:
 
     def take_waiting(self, pairs: set[tuple[str, str]]) -> list[tuple[EdgeObservation, datetime]]:
         """The waiting observations of these edges (with their ``until``), no longer waiting."""
-        taken, kept = [], []
+        taken: list[tuple[EdgeObservation, datetime]] = []
+        kept: list[tuple[EdgeObservation, datetime]] = []
         for observation, until in zip(self.waiting, self.waiting_until, strict=True):
             (taken if (observation.upstream, observation.downstream) in pairs else kept).append(
                 (observation, until)
@@ -160,20 +162,22 @@ def waiting_runs_landing(
     return landing
 
 
-def _first_seen(store: GraphStore, observations: list[EdgeObservation]) -> dict:
+def _first_seen(
+    store: GraphStore, observations: list[EdgeObservation]
+) -> dict[tuple[str, str], datetime]:
     """The stored first_seen of each observation's edge (absent: no such edge yet)."""
     downstream = sorted({o.downstream for o in observations})
     return {(e.upstream, e.downstream): e.first_seen for e in store.edges_to(downstream)}
 
 
-def _state_of(observation: EdgeObservation) -> dict:
+def _state_of(observation: EdgeObservation) -> dict[str, Any]:
     values = asdict(observation)
     values["first_seen"] = observation.first_seen.isoformat()
     values["last_seen"] = observation.last_seen.isoformat()
     return values
 
 
-def _observation(values: dict) -> EdgeObservation:
+def _observation(values: dict[str, Any]) -> EdgeObservation:
     return EdgeObservation(
         **{
             **values,

@@ -239,7 +239,9 @@ def run_finish(
     run.status, run.finished_at = status, None if status == QUEUED else now
     run.duration_seconds = time.monotonic() - started
     run.heartbeat_at = now
-    run.lease_expires_at = now + requeue_within if status == QUEUED else None
+    run.lease_expires_at = (
+        now + requeue_within if status == QUEUED and requeue_within is not None else None
+    )
     # The window too: a source may learn it only while running (dbt: its nodes' executions).
     fields = [*counts, "status", "finished_at", "duration_seconds", "heartbeat_at"]
     fields += ["window_start", "window_end"]
@@ -302,7 +304,8 @@ def run_interrupt(
     the run was changed.
     """
     now = timezone.now()
-    if not interrupted:
+    fields: dict[str, object]
+    if not interrupted and requeue_within is not None:
         fields = {"lease_expires_at": now + requeue_within}
     elif requeue_within is not None:
         fields = {
@@ -330,8 +333,9 @@ def run_interrupt(
 
 
 def _announce_finished(run: IngestionRun) -> None:
-    # After the commit: listeners act on what is stored, and a rolled-back run says nothing.
-    transaction.on_commit(lambda: run_finished.send(sender=IngestionRun, run=run), robust=True)
+    # Listeners that act on it do so once the run's transaction commits (their concern).
+    # A failed attempt that will be retried is not finished: it says nothing.
+    run_finished.send(sender=IngestionRun, run=run)
 
 
 def _interruption(run: IngestionRun) -> str:

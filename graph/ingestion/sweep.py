@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from graph.models import IngestionRun
@@ -40,7 +41,7 @@ class Swept:
     interrupted: list[int] = field(default_factory=list)
 
 
-def runs_expired(*, now: datetime | None = None):
+def runs_expired(*, now: datetime | None = None) -> QuerySet[IngestionRun]:
     """Unfinished runs whose lease ran out (runs without a lease are never swept)."""
     return IngestionRun.objects.filter(
         status__in=(QUEUED, RUNNING), lease_expires_at__lt=now or timezone.now()

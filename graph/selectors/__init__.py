@@ -19,7 +19,6 @@ from .catalog import (
     dataset_neighbour_counts,
 )
 from .ingestion import (
-    BACKFILL_STATE_LABELS,
     MAX_LISTED_WINDOWS,
     RECENT_BACKFILLS,
     BackfillProgress,
@@ -29,7 +28,6 @@ from .ingestion import (
     backfill_get,
     backfill_progress,
     backfill_windows,
-    duration_text,
     ingestion_overview,
     ingestion_run_get,
     ingestion_run_list,
@@ -38,6 +36,7 @@ from .lineage import (
     LINEAGE_MAX_DEPTH,
     Lineage,
     LineageNotFound,
+    as_of_refusal,
     catalog_node_fields,
     dataset_suggestions,
     end_of_day,
@@ -45,7 +44,6 @@ from .lineage import (
 )
 
 __all__ = [
-    "BACKFILL_STATE_LABELS",
     "DATASET_SORTS",
     "LINEAGE_MAX_DEPTH",
     "MAX_LISTED_WINDOWS",
@@ -73,7 +71,7 @@ __all__ = [
     "dataset_list",
     "dataset_neighbour_counts",
     "dataset_suggestions",
-    "duration_text",
+    "as_of_refusal",
     "end_of_day",
     "ingestion_overview",
     "ingestion_run_get",

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import Count, F, Q, QuerySet
-from django.urls import reverse
 
 from graph.models import Backfill, Column, Dataset, IngestionRun, Source
 from graph.selectors.ingestion import stale_runs
@@ -39,12 +38,13 @@ class Dashboard:
 
 @dataclass(frozen=True)
 class IngestionFailure:
-    """Why the last ingestion is not a success: its last run, or its latest backfill, failed."""
+    """Why the last ingestion is not a success: its last run failed, or its latest backfill."""
 
-    label: str  # Failed | Interrupted
     source: str
-    detail: str
-    url: str
+    interrupted: bool  # the process running it stopped (killed, lost)
+    run: IngestionRun | None = None  # the last run, when it is the one that failed
+    backfill: Backfill | None = None  # else the latest backfill with windows not in
+    windows_not_in: int = 0
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ class SearchHit:
     name: str
     qualified_name: str
     platform: str
-    url: str
+    dataset_id: int
     exact: bool
     dataset_key: str
 
@@ -97,10 +97,7 @@ def ingestion_failure(*, last_run: IngestionRun | None) -> IngestionFailure | No
     failed = Q(status=IngestionRun.Status.FAILED) | stale_runs()
     if last_run is not None and IngestionRun.objects.filter(failed, pk=last_run.pk).exists():
         return IngestionFailure(
-            label="Interrupted" if last_run.interrupted else "Failed",
-            source=last_run.source.name,
-            detail=f"window {last_run.window_start:%Y-%m-%d %H:%M} failed",
-            url=reverse("ingestion_run_detail", kwargs={"pk": last_run.pk}),
+            source=last_run.source.name, interrupted=last_run.interrupted, run=last_run
         )
     backfill = Backfill.objects.select_related("source").order_by("-created", "-id").first()
     if backfill is None:
@@ -108,12 +105,11 @@ def ingestion_failure(*, last_run: IngestionRun | None) -> IngestionFailure | No
     bad = backfill.runs.filter(failed)
     if not (count := bad.count()):
         return None
-    interrupted = bad.filter(Q(interrupted=True) | stale_runs()).exists()
     return IngestionFailure(
-        label="Interrupted" if interrupted else "Failed",
         source=backfill.source.name,
-        detail=f"backfill #{backfill.pk}: {count:,} of {backfill.windows_total:,} windows not in",
-        url=reverse("backfill_detail", kwargs={"pk": backfill.pk}),
+        interrupted=bad.filter(Q(interrupted=True) | stale_runs()).exists(),
+        backfill=backfill,
+        windows_not_in=count,
     )
 
 
@@ -187,7 +183,7 @@ def catalog_search(*, query: str, limit: int = SEARCH_LIMIT) -> list[SearchHit]:
             name=d.name,
             qualified_name=d.qualified_name,
             platform=d.platform,
-            url=reverse("dataset_detail", kwargs={"pk": d.pk}),
+            dataset_id=d.pk,
             exact=needle in {d.name.lower(), d.qualified_name.lower(), d.key},
             dataset_key=d.key,
         )
@@ -200,7 +196,7 @@ def catalog_search(*, query: str, limit: int = SEARCH_LIMIT) -> list[SearchHit]:
             name=c.name,
             qualified_name=f"{c.dataset.qualified_name}.{c.name}",
             platform=c.dataset.platform,
-            url=reverse("dataset_detail", kwargs={"pk": c.dataset_id}) + f"#col-{c.name}",
+            dataset_id=c.dataset_id,
             exact=needle in {c.name.lower(), f"{c.dataset.qualified_name}.{c.name}".lower()},
             dataset_key=c.dataset.key,
         )

@@ -50,7 +50,7 @@ class WindowIssue:
 
     @classmethod
     def of(cls, run: IngestionRun) -> WindowIssue:
-        ids = ()
+        ids: tuple[str, ...] = ()
         if run.parse_failures:
             failures = run.failures.order_by("id").values_list("query_id", flat=True)
             ids = tuple(q or "—" for q in failures[:MAX_LISTED_QUERY_IDS])
@@ -145,49 +145,8 @@ class BackfillProgress:
         return round(per_window * left / max(self.windows_running, 1))
 
     @property
-    def eta_text(self) -> str:
-        """Time left in words ("about 4 min"); static/js/ingestion.js words it the same way."""
-        if self.eta_seconds is None:
-            return "—" if self.finished else "estimating…"
-        return duration_text(self.eta_seconds)
-
-    @property
-    def window_states_text(self) -> str:
-        """The windows not yet done, and the failed ones: "2 running · 85 queued · 1 failed"."""
-        counts = (
-            (self.windows_running, "running"),
-            (self.windows_queued, "queued"),
-            (self.windows_interrupted, "interrupted"),
-            (self.windows_failed - self.windows_interrupted, "failed"),
-        )
-        return " · ".join(f"{n:,} {label}" for n, label in counts if n) or "all succeeded"
-
-    @property
-    def state_label(self) -> str:
-        return BACKFILL_STATE_LABELS[self.state]
-
-    @property
     def days(self) -> int:
         return round((self.backfill.end - self.backfill.start) / timedelta(days=1))
-
-
-BACKFILL_STATE_LABELS = {
-    "queued": "Queued",
-    "running": "Running",
-    "succeeded": "Done",
-    "failed": "Failed",
-    "interrupted": "Interrupted",
-}
-
-
-def duration_text(seconds: float) -> str:
-    """A rough duration: "under a minute", "about 12 min", "about 2 h 5 min"."""
-    minutes = round(seconds / 60)
-    if minutes < 1:
-        return "under a minute"
-    if minutes < 60:
-        return f"about {minutes} min"
-    return f"about {minutes // 60} h {minutes % 60} min"
 
 
 def backfill_get(*, pk: int) -> Backfill:

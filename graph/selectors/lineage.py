@@ -1,4 +1,7 @@
-"""Lineage reads: a dataset's neighbourhood as cytoscape elements, with catalog fields."""
+"""Lineage reads: a dataset's neighbourhood from the graph store, with what catalogs know of it.
+
+Drawing it (cytoscape elements, links) is ``graph.presenters.lineage_elements``.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +12,9 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
-from django.urls import reverse
 from django.utils import timezone
 
-from graph.elements import chain_catalogs, registered_catalog, subgraph_to_elements
+from graph.elements import chain_catalogs, registered_catalog
 from graph.models import Column, Dataset
 from graph.store import get_store
 from graph.store.base import MAX_DEPTH, Direction, Level, Node, Subgraph
@@ -27,21 +29,23 @@ class LineageNotFound(LookupError):
 
 @dataclass(frozen=True)
 class Lineage:
-    """A drawn neighbourhood: cytoscape elements plus what the page says about them."""
+    """A neighbourhood, and what the catalogs know of its nodes (``dataset_id``, ``schema``,
+    ``data_type``, and every registered decorator's fields, by node key)."""
 
     center: str
-    elements: list[dict[str, Any]]
+    subgraph: Subgraph
     truncated: bool
+    catalog: dict[str, dict[str, Any]]
 
 
 # --- lineage -----------------------------------------------------------------
 
 
 def catalog_node_fields(keys: Sequence[str]) -> dict[str, dict[str, Any]]:
-    """The graph side's own decoration: dataset page links and column data types."""
+    """The graph side's own catalog facts: datasets' ids and schemas, columns' data types."""
     fields: dict[str, dict[str, Any]] = {}
     for pk, key, schema in Dataset.objects.filter(key__in=keys).values_list("pk", "key", "schema"):
-        fields[key] = {"url": reverse("dataset_detail", kwargs={"pk": pk}), "schema": schema}
+        fields[key] = {"dataset_id": pk, "schema": schema}
     column_keys = [key for key in keys if "#" in key]
     for key, data_type in Column.objects.filter(key__in=column_keys).values_list(
         "key", "data_type"
@@ -59,7 +63,7 @@ def lineage_get(
     as_of: date | None = None,
     limit: int = 500,
 ) -> Lineage:
-    """The neighbourhood of a dataset as cytoscape elements, decorated by every catalog.
+    """The neighbourhood of a dataset, with what every catalog knows of its nodes.
 
     Raises ``LineageNotFound`` when neither the graph nor the catalog knows ``key``, and
     ``StoreError`` when the graph store cannot answer.
@@ -79,10 +83,12 @@ def lineage_get(
             limit=limit,
         )
     catalog = chain_catalogs(catalog_node_fields, registered_catalog())
+    keys = [node.key for node in subgraph.nodes]
     return Lineage(
         center=subgraph.center,
-        elements=subgraph_to_elements(subgraph, catalog=catalog),
+        subgraph=subgraph,
         truncated=subgraph.truncated,
+        catalog=catalog(keys) if keys else {},
     )
 
 
@@ -106,9 +112,18 @@ def end_of_day(day: date | None) -> datetime | None:
     """The last instant of ``day`` in the portal's time zone: "as of" includes that day."""
     if day is None:
         return None
-    return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min)) - timedelta(
-        microseconds=1
-    )
+    return timezone.make_aware(datetime.combine(day, time.max))
+
+
+def as_of_refusal(day: date | None) -> str | None:
+    """Why ``day`` cannot be an "as of" date, or None: lineage is not known for the future."""
+    latest = timezone.localdate() + timedelta(days=1)
+    if day is not None and day > latest:
+        return (
+            f"“As of” must be a date no later than {latest.isoformat()}: "
+            "lineage is not known for the future."
+        )
+    return None
 
 
 def dataset_suggestions(*, limit: int = 12) -> QuerySet[Dataset]:

@@ -1,6 +1,7 @@
 """The graph store interface: lineage only, no knowledge of classifications.
 
-Callers never see Cypher or SQL; they pass and get back the plain dataclasses below.
+Callers never see Cypher or SQL; they pass and get back plain dataclasses
+(``graph.store.records``, importable from here too).
 Both backends (Neo4j, embedded) pass one shared contract suite
 (tests/graph/test_store_contract.py).
 
@@ -31,9 +32,9 @@ Semantics every backend keeps:
 * ``who_can_read`` follows role membership: a role granted to another role passes its
   privileges on, so the member can read what the role it was granted can.
 * ``unit()`` makes the writes inside it one unit that commits or fails whole (Neo4j: one
-  transaction; embedded: the caller's database transaction already is). ``ingest_state``
-  keeps a small JSON document per scope beside the graph — ingestion's ledger of what it
-  merged — written in the same unit as the lineage it describes and cleared with it.
+  transaction; embedded: a savepoint). ``ingest_state`` keeps a small JSON document per
+  scope beside the graph — ingestion's ledger of what it merged — written in the same
+  unit as the lineage it describes and cleared with it.
 """
 
 from __future__ import annotations
@@ -41,223 +42,62 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Any
 
 from graph.keys import column_key
 
-__all__ = ["column_key"]  # the key of a column, for callers that build observations
+from .records import (
+    MAX_DEPTH,
+    READ_PRIVILEGES,
+    ColumnNode,
+    Counts,
+    DatasetNode,
+    Direction,
+    Edge,
+    EdgeObservation,
+    Grant,
+    GrantObservation,
+    Level,
+    MembershipObservation,
+    Node,
+    Path,
+    PrincipalKind,
+    Reached,
+    Read,
+    ReadObservation,
+    Replaced,
+    StoreError,
+    Subgraph,
+    check_depth,
+)
 
-MAX_DEPTH = 20
-
-Direction = Literal["upstream", "downstream", "both"]
-Level = Literal["dataset", "column"]
-PrincipalKind = Literal["user", "role"]
-# The privileges that let a principal read a table's rows.
-READ_PRIVILEGES = ("OWNERSHIP", "SELECT")
-
-
-class StoreError(RuntimeError):
-    """The graph store could not answer (unreachable, misconfigured, bad request)."""
-
-
-def check_depth(depth: int) -> int:
-    """Return ``depth`` if it is an int in 1..MAX_DEPTH; Cypher cannot take it as a parameter."""
-    if isinstance(depth, bool) or not isinstance(depth, int) or not 1 <= depth <= MAX_DEPTH:
-        raise ValueError(f"depth must be an integer from 1 to {MAX_DEPTH}, got {depth!r}")
-    return depth
-
-
-@dataclass(frozen=True)
-class DatasetNode:
-    """A table, view or file in a warehouse."""
-
-    key: str
-    platform: str
-    name: str  # database.schema.table, lower-case
-    object_id: str | None = None
-    kind: str = "table"  # table | view | external | file | unknown
-    first_seen: datetime | None = None
-
-
-@dataclass(frozen=True)
-class ColumnNode:
-    """A column of a dataset."""
-
-    key: str
-    dataset_key: str
-    name: str
-
-
-@dataclass(frozen=True)
-class EdgeObservation:
-    """One or more runs of a job that moved data from ``upstream`` to ``downstream``."""
-
-    upstream: str
-    downstream: str
-    level: Level
-    transformation_type: str
-    first_seen: datetime
-    last_seen: datetime
-    run_count: int = 1
-    query_id: str | None = None
-    job: str | None = None
-    job_version: str | None = None
-    execution_status: str = "SUCCESS"
-    masking: str = "identity"  # identity | hashed | aggregated | redacted | transformed | unknown
-    # OpenLineage's transformation vocabulary for column edges (None where nobody said):
-    flow_type: str | None = None  # DIRECT | INDIRECT
-    subtype: str | None = None  # IDENTITY | TRANSFORMATION | AGGREGATION | FILTER | JOIN | …
-    masked: bool | None = None  # does the transformation mask the value?
-    additive: bool = False  # run_count counts only runs never merged before: always add it
-
-
-@dataclass(frozen=True)
-class ReadObservation:
-    """A principal (user or role) read a dataset ``count`` times in [first_seen, last_seen]."""
-
-    principal: str
-    principal_kind: Literal["user", "role"]
-    dataset_key: str
-    first_seen: datetime
-    last_seen: datetime
-    count: int = 1
-    additive: bool = False  # count counts only reads never merged before: always add it
-
-
-@dataclass(frozen=True)
-class Edge:
-    """An edge as stored, with its accumulated execution metadata."""
-
-    upstream: str
-    downstream: str
-    level: Level
-    transformation_type: str
-    first_seen: datetime
-    last_seen: datetime
-    run_count: int
-    query_id: str | None
-    job: str | None
-    job_version: str | None
-    execution_status: str
-    masking: str
-    flow_type: str | None = None
-    subtype: str | None = None
-    masked: bool | None = None
-
-
-@dataclass(frozen=True)
-class Node:
-    """A node as returned by traversals: a dataset or a column."""
-
-    key: str
-    label: Literal["Dataset", "Column"]
-    name: str
-    platform: str | None = None
-    dataset_key: str | None = None
-    kind: str | None = None
-    object_id: str | None = None
-
-
-@dataclass(frozen=True)
-class Reached:
-    """A node reached by a traversal, with its distance in hops from the start."""
-
-    key: str
-    depth: int
-
-
-@dataclass(frozen=True)
-class Path:
-    """A path of edges from a start node to an end node, in order."""
-
-    nodes: tuple[str, ...]
-    edges: tuple[Edge, ...]
-
-
-@dataclass
-class Subgraph:
-    """Nodes and edges around a node, as drawn on a lineage page."""
-
-    center: str
-    nodes: list[Node] = field(default_factory=list)
-    edges: list[Edge] = field(default_factory=list)
-    truncated: bool = False
-
-
-@dataclass(frozen=True)
-class Read:
-    """Who read a dataset, as stored."""
-
-    principal: str
-    principal_kind: str
-    dataset_key: str
-    first_seen: datetime
-    last_seen: datetime
-    count: int
-
-
-@dataclass(frozen=True)
-class GrantObservation:
-    """A privilege on a dataset held by a principal, as the warehouse reports it now."""
-
-    principal: str
-    principal_kind: PrincipalKind
-    dataset_key: str
-    privilege: str  # SELECT, INSERT, OWNERSHIP… (stored upper-case)
-    granted_at: datetime | None = None
-    granted_by: str | None = None
-    granted_on: str = "TABLE"  # TABLE | VIEW | MATERIALIZED_VIEW | …
-
-
-@dataclass(frozen=True)
-class MembershipObservation:
-    """A role granted to a principal: ``member`` holds every privilege ``role`` holds."""
-
-    member: str
-    member_kind: PrincipalKind
-    role: str
-    granted_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class Grant:
-    """A grant as stored; from ``who_can_read``, also the roles it is held through.
-
-    ``via`` is empty for a direct grant; otherwise it lists the roles from the one
-    ``principal`` was granted up to the role that holds the privilege, nearest first.
-    """
-
-    principal: str
-    principal_kind: str
-    dataset_key: str
-    privilege: str
-    granted_on: str
-    granted_at: datetime | None
-    granted_by: str | None
-    via: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Replaced:
-    """What a ``replace_*`` call did: rows merged from the snapshot, stored rows removed."""
-
-    merged: int
-    removed: int
-
-
-@dataclass(frozen=True)
-class Counts:
-    """How many nodes and edges a store holds."""
-
-    datasets: int
-    columns: int
-    dataset_edges: int
-    column_edges: int
-    principals: int = 0
-    reads: int = 0
-    grants: int = 0
+# The value types live in graph.store.records; callers keep importing them from here.
+__all__ = [
+    "column_key",  # the key of a column, for callers that build observations
+    "MAX_DEPTH",
+    "Direction",
+    "Level",
+    "PrincipalKind",
+    "READ_PRIVILEGES",
+    "StoreError",
+    "check_depth",
+    "DatasetNode",
+    "ColumnNode",
+    "EdgeObservation",
+    "ReadObservation",
+    "Edge",
+    "Node",
+    "Reached",
+    "Path",
+    "Subgraph",
+    "Read",
+    "GrantObservation",
+    "MembershipObservation",
+    "Grant",
+    "Replaced",
+    "Counts",
+]
 
 
 class GraphStore(ABC):
@@ -267,8 +107,15 @@ class GraphStore(ABC):
 
     # --- lifecycle ---------------------------------------------------------
     @abstractmethod
+    def apply_schema(self) -> list[str]:
+        """Create constraints and indexes (idempotent); one line per item saying what it did.
+
+        ``python manage.py graph_schema`` prints these lines.
+        """
+
     def ensure_schema(self) -> None:
-        """Create constraints and indexes (idempotent)."""
+        """``apply_schema`` for callers that need the schema, not the report of it."""
+        self.apply_schema()
 
     @abstractmethod
     def clear(self) -> None:
@@ -286,11 +133,11 @@ class GraphStore(ABC):
         yield
 
     @abstractmethod
-    def ingest_state(self, scope: str) -> dict | None:
+    def ingest_state(self, scope: str) -> dict[str, Any] | None:
         """The JSON document kept for ``scope`` (None if there is none)."""
 
     @abstractmethod
-    def ingest_state_save(self, scope: str, state: dict) -> None:
+    def ingest_state_save(self, scope: str, state: dict[str, Any]) -> None:
         """Keep ``state`` for ``scope``, replacing what was there."""
 
     # --- writes (batched, idempotent) ---------------------------------------

@@ -11,7 +11,7 @@ from django.template.loader import get_template
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from .. import selectors
+from .. import presenters, selectors
 from ..models import Dataset
 from ..store.base import StoreError
 
@@ -51,6 +51,12 @@ class LineageQueryForm(forms.Form):
         error_messages={"invalid": "“As of” must be a date written YYYY-MM-DD, e.g. 2026-06-30."},
     )
 
+    def clean_as_of(self):
+        refusal = selectors.as_of_refusal(self.cleaned_data.get("as_of"))
+        if refusal:
+            raise forms.ValidationError(refusal)
+        return self.cleaned_data.get("as_of")
+
     def clean(self):
         cleaned = super().clean()
         cleaned["depth"] = cleaned.get("depth") or DEFAULT_DEPTH
@@ -75,7 +81,9 @@ def catalog_search(request: HttpRequest) -> HttpResponse:
     exact = [hit for hit in hits if hit.exact]
     if len(hits) == 1 or len(exact) == 1:
         hit = (exact or hits)[0]
-        return redirect(lineage_url(key=hit.dataset_key) if to_lineage else hit.url)
+        return redirect(
+            lineage_url(key=hit.dataset_key) if to_lineage else presenters.search_hit_url(hit)
+        )
     return render(
         request, "graph/search.html", {"query": query, "hits": hits, "to_lineage": to_lineage}
     )
@@ -185,7 +193,7 @@ def _graph_data(lineage: selectors.Lineage, **query: str | int) -> dict:
     return {
         "center": lineage.center,
         "truncated": lineage.truncated,
-        "elements": lineage.elements,
+        "elements": presenters.lineage_elements(lineage),
         "query": {
             "depth": DEFAULT_DEPTH,
             "direction": "both",

@@ -1,5 +1,7 @@
 """Settings shared by every environment; the environment is read here and only here."""
 
+import warnings
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -21,7 +23,11 @@ def _setting(name: str, reader, **kwargs):
         raise ImproperlyConfigured(f"Setting {name} is invalid: {exc}") from exc
 
 
-SECRET_KEY = _setting("DJANGO_SECRET_KEY", env.str, default="insecure-local-only-key-change-me")
+# Public defaults, good for `make run` with DEBUG on and for the tests only: every other
+# start refuses them (see refuse_public_keys, called by the local and production settings).
+DEV_SECRET_KEY = "insecure-local-only-key-change-me"
+DEV_AUDIT_HMAC_KEY = "insecure-local-only-audit-key-change-me"
+SECRET_KEY = _setting("DJANGO_SECRET_KEY", env.str, default=DEV_SECRET_KEY)
 DEBUG = _setting("DJANGO_DEBUG", env.bool, default=False)
 ALLOWED_HOSTS = _setting("DJANGO_ALLOWED_HOSTS", env.list, default=["127.0.0.1", "localhost"])
 
@@ -37,20 +43,29 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_filters",
     "drf_spectacular_sidecar",
+    "axes",
+    "csp",
     "graph",
     "governance",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "lineage_portal.input_guard.EscapeHiddenCharacters",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "lineage_portal.input_guard.RefuseUnstorableInput",
+    "lineage_portal.busy.BusyDatabaseIs503",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "lineage_portal.middleware.LoginRequiredEverywhere",
+    # Every view needs a login unless marked @login_not_required; the API is DRF's to judge.
+    "lineage_portal.login.PortalLoginRequired",
+    # Last, as django-axes asks: failed logins are throttled per account and per address.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "lineage_portal.urls"
@@ -81,15 +96,58 @@ def _database_url() -> dict:
             f"Setting DATABASE_URL is invalid: scheme {scheme!r} is not supported "
             "(use sqlite:///path or postgres://user:pass@host:port/db)"
         )
-    return env.db_url_config(url)
+    config = env.db_url_config(url)
+    if scheme == "sqlite":
+        config["OPTIONS"] = sqlite_options()
+    return config
+
+
+def sqlite_options() -> dict:
+    """SQLite for concurrent use: WAL (readers never block the writer), writers wait their turn.
+
+    IMMEDIATE takes the write lock when a transaction begins, so two writers queue on the
+    busy timeout instead of deadlocking halfway (the "database is locked" error).
+    """
+    return {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": _setting("SQLITE_BUSY_TIMEOUT", env.int, default=20),
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
 
 
 DATABASES = {"default": _database_url()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Failed logins: after AXES_FAILURE_LIMIT failures for one account, or from one address,
+# further attempts are refused for AXES_COOLOFF_MINUTES. A success resets the count.
+AXES_FAILURE_LIMIT = _setting("AXES_FAILURE_LIMIT", env.int, default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=_setting("AXES_COOLOFF_MINUTES", env.int, default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
+# The client address is REMOTE_ADDR, which a client cannot forge; behind a reverse proxy
+# (DJANGO_PROXY_COUNT proxies), the address that proxy put in X-Forwarded-For.
+PROXY_COUNT = _setting("DJANGO_PROXY_COUNT", env.int, default=0)
+if PROXY_COUNT:
+    AXES_IPWARE_PROXY_COUNT = PROXY_COUNT
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -101,10 +159,61 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
+STATIC_ROOT = Path(
+    _setting("DJANGO_STATIC_ROOT", env.str, default=str(BASE_DIR / "var" / "staticfiles"))
+)
 # Served from the app directories in development; collectstatic fills STATIC_ROOT for deploys.
 WHITENOISE_USE_FINDERS = True
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# STATIC_ROOT exists once collectstatic has run; until then WhiteNoise serves from the
+# finders and need not say that the directory is missing.
+warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
+
+# --- Content-Security-Policy (django-csp) ---------------------------------------
+# Everything comes from the portal itself: no CDN, no inline script, no eval. Inline
+# styles are allowed: templates use style="…" attributes, and cytoscape.js and the API
+# docs add <style> elements; styles cannot run code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# --- Audit trail --------------------------------------------------------------
+# The key of the audit chain's keyed hashes and of its checkpoints. It lives in the
+# environment, never in the database: whoever can write the database must not hold it.
+AUDIT_HMAC_KEY = _setting("AUDIT_HMAC_KEY", env.str, default=DEV_AUDIT_HMAC_KEY)
+# Signed checkpoints are appended here; put it on append-only storage in production.
+AUDIT_CHECKPOINT_DIR = _setting("AUDIT_CHECKPOINT_DIR", env.str, default=str(BASE_DIR / "var"))
+AUDIT_CHECKPOINT_MINUTES = _setting("AUDIT_CHECKPOINT_MINUTES", env.int, default=60)
+
+
+def refuse_public_keys(*, debug: bool, secret_key: str, audit_key: str) -> None:
+    """Stop start-up when DEBUG is off and a key is still the public development default."""
+    if debug:
+        return
+    for name, value, public in (
+        ("DJANGO_SECRET_KEY", secret_key, DEV_SECRET_KEY),
+        ("AUDIT_HMAC_KEY", audit_key, DEV_AUDIT_HMAC_KEY),
+    ):
+        if value == public:
+            raise ImproperlyConfigured(
+                f"Setting {name} is the public development default and DEBUG is off: set "
+                f"{name} to a long random secret (python -c 'import secrets; "
+                "print(secrets.token_urlsafe(50))'), or DJANGO_DEBUG=1 on your own machine."
+            )
+
+
+# Uploaded CSV imports wait here (not in the session) between their check and their apply.
+CSV_IMPORT_DIR = _setting("CSV_IMPORT_DIR", env.str, default=str(BASE_DIR / "var" / "imports"))
 
 # --- Graph store -------------------------------------------------------------
 NEO4J_URI = _setting("NEO4J_URI", env.str, default="")
@@ -167,9 +276,18 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # NUL or a lone surrogate anywhere in a JSON body is a 400, never a database error.
+    "DEFAULT_PARSER_CLASSES": [
+        "lineage_portal.parsers.StrictJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
+    # Services' errors (ValidationError, PermissionDenied, StaleAssetError, StoreError…)
+    # become HTTP answers in one place.
+    "EXCEPTION_HANDLER": "lineage_portal.api_errors.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Lineage Portal API",
@@ -186,7 +304,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "INFO"},
-    "loggers": {"neo4j": {"level": "WARNING"}, "snowflake": {"level": "WARNING"}},
+    "loggers": {
+        "neo4j": {"level": "WARNING"},
+        "snowflake": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+    },
 }
 
 # Redis redelivers a message nobody acknowledged after the visibility timeout (Redis's
@@ -200,6 +322,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 
 # Incremental sync on Celery beat, every `telemetry.scan_interval_minutes`, and the
 # sweeper of interrupted windows, every `telemetry.lease_seconds`.
+# The audit chain is verified from its last checkpoint and anchored every
+# AUDIT_CHECKPOINT_MINUTES, and recomputed in full once a day.
 CELERY_BEAT_SCHEDULE = {
     "incremental-sync": {
         "task": "graph.tasks.incremental_sync_task",
@@ -208,5 +332,13 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-interrupted-windows": {
         "task": "graph.tasks.sweep_task",
         "schedule": float(LINEAGE_CONFIG["telemetry"]["lease_seconds"]),
+    },
+    "audit-checkpoint": {
+        "task": "governance.tasks.audit_checkpoint_task",
+        "schedule": 60.0 * AUDIT_CHECKPOINT_MINUTES,
+    },
+    "audit-full-verification": {
+        "task": "governance.tasks.audit_full_verification_task",
+        "schedule": 24 * 3600.0,
     },
 }

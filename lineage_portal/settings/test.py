@@ -16,6 +16,10 @@ DATABASES = {
 }
 # Separate names let several test runs share one Postgres server without colliding.
 DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default="test_lineage")}
+# The test runner empties its throwaway database with TRUNCATE between tests; the audit
+# tables' triggers refuse that to every session that did not set this (see governance
+# migration 0005). Production connections never set it.
+DATABASES["default"]["OPTIONS"] = {"options": "-c lineage_portal.allow_audit_truncate=on"}
 
 NEO4J_URI = ""
 TEST_NEO4J_URI = env.str("TEST_NEO4J_URI", default="bolt://127.0.0.1:7688")
@@ -26,6 +30,10 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="redis://127.0.0.1:6379
 CELERY_TASK_ALWAYS_EAGER = True
 # Tests that need the scans after each change turn them on (tests/governance/exposure).
 EXPOSURE_AUTO_SCAN = False
+
+# A fixed key, so hashes in tests are reproducible; tests/conftest.py gives each test its
+# own checkpoint directory.
+AUDIT_HMAC_KEY = "test-audit-key-not-secret"
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {

@@ -5,7 +5,8 @@
  * and redraws in place: the bar, windows done / total, rows/s, time left, and the final
  * state — done with counts, or failed with the reasons and the retry button the server
  * already drew (hidden). The backfill page's table of windows is swapped for a fresh copy
- * whenever a window finishes.
+ * whenever a window finishes. Every word and figure comes worded from the server (the
+ * JSON's `words`, graph.presenters): this script only puts them in place.
  *
  * Forms with data-busy-label say so while the server works: without a Celery broker a
  * backfill runs inside the POST, and a second click would start a second one.
@@ -14,19 +15,13 @@
   "use strict";
 
   var POLL_MS = 2000;
-  var COUNTS = [
-    "windows_done", "windows_total", "windows_failed", "windows_interrupted", "rows_read",
+  // The panel's data-fields that take the server's words as they are.
+  var WORDED = [
+    "state_label", "windows_done", "windows_total", "windows_failed", "windows_interrupted",
+    "rows_read",
     "statements_kept", "statements_filtered", "edges_written", "parse_failures",
+    "percent", "rows_per_second", "eta_text", "window_states", "completeness_scope",
   ];
-
-  function number(value) {
-    return Math.round(value).toLocaleString("en-US");
-  }
-
-  // "2026-06-01 09:00": the server's dates are UTC, and so is its JSON.
-  function stamp(iso) {
-    return iso ? iso.slice(0, 16).replace("T", " ") : "";
-  }
 
   function setText(panel, name, text) {
     panel.querySelectorAll('[data-field="' + name + '"]').forEach(function (el) {
@@ -46,7 +41,7 @@
       var item = document.createElement("li");
       var link = document.createElement("a");
       link.href = issue.url + (anchor || "");
-      link.textContent = stamp(issue.window_start) + " → " + stamp(issue.window_end);
+      link.textContent = issue.window_text;
       var reason = document.createElement("span");
       reason.className = "reason";
       reason.textContent = describe(issue);
@@ -60,8 +55,7 @@
     var total = progress.windows_total || 1;
     bar.setAttribute("aria-valuemax", progress.windows_total);
     bar.setAttribute("aria-valuenow", progress.windows_done);
-    bar.setAttribute("aria-valuetext",
-      progress.windows_done + " of " + progress.windows_total + " windows");
+    bar.setAttribute("aria-valuetext", progress.words.windows_of_total);
     [["succeeded", progress.windows_succeeded], ["failed", progress.windows_failed],
       ["running", progress.windows_running]].forEach(function (part) {
       bar.querySelector('[data-bar="' + part[0] + '"]').style.width =
@@ -75,26 +69,17 @@
     show(panel, "parse_failures", progress.parse_failure_windows.length > 0);
     if (!figure) return;
     setText(panel, "completeness_summary", figure.summary);
-    setText(panel, "completeness_scope", progress.finished ? "" : "(so far)");
     var line = panel.querySelector('[data-field="completeness_summary"]');
     if (line) line.classList.toggle("gap", figure.missing > 0);
     windowList(panel, "parse_failure_windows", progress.parse_failure_windows, function (issue) {
-      return issue.parse_failures + " parse failure" + (issue.parse_failures === 1 ? "" : "s") +
-        ": " + issue.query_ids.join(", ") +
-        (issue.parse_failures > issue.query_ids.length ? " …" : "");
+      return issue.parse_failures_text;
     }, "#failures");
   }
 
   function draw(panel, progress) {
     var badge = panel.querySelector('[data-field="state_label"]');
     badge.className = "badge status-" + progress.state;
-    setText(panel, "state_label", progress.state_label);
-    COUNTS.forEach(function (name) { setText(panel, name, number(progress[name])); });
-    setText(panel, "percent", Math.round(progress.percent) + " %");
-    setText(panel, "rows_per_second",
-      progress.rows_per_second ? number(progress.rows_per_second) : "—");
-    setText(panel, "eta_text", progress.eta_text);
-    setText(panel, "window_states", progress.window_states_text);
+    WORDED.forEach(function (name) { setText(panel, name, progress.words[name]); });
     drawBar(panel, progress);
     show(panel, "succeeded", progress.state === "succeeded");
     show(panel, "failed", progress.state === "failed" || progress.state === "interrupted");

@@ -51,6 +51,7 @@ def stewarded(django_user_model):
             "next_review_due": timezone.localdate() - timedelta(days=3),
         },
         expected_version=None,
+        reason="overdue for the demo",
     )
     email = services.asset_governance_get_or_create(key=f"{KEY}#email")
     services.steward_assign(actor=admin, asset=email, steward=steward)

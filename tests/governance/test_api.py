@@ -7,6 +7,7 @@ from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.validation import validate_schema
 
 from governance import services
+from governance.audit_runs import audit_verification_run
 from governance.models import TagSuggestion
 
 from .factories import (
@@ -133,7 +134,9 @@ def test_reviews_and_the_due_list(api, client, world):
     assert [(r["asset"], r["reviewer"], r["outcome"]) for r in rows] == [
         (world.asset.key, "owner", "confirmed")
     ]
-    services.review_cycle_open(actor=world.admin, assets=[world.asset, world.team_asset])
+    services.review_cycle_open(
+        actor=world.admin, assets=[world.asset, world.team_asset], reason="quarterly cycle"
+    )
     assert len(results(api.get(API + "reviews/due/"))) == 2  # auditors see everyone's
     client.force_login(world.owner)
     assert [r["key"] for r in results(client.get(API + "reviews/due/"))] == [world.asset.key]
@@ -153,12 +156,20 @@ def test_audit_events_filter_and_verify(api, world):
     )
     first = both[-1]["seq"]
     assert api.get(f"{API}audit-events/{first}/").json()["hash"] == both[-1]["hash"]
-    assert api.get(API + "audit-events/verify/").json() == {
+    assert api.get(API + "audit-events/verify/").json()["problem"] == "not verified yet"
+    audit_verification_run(full=True)
+    report = api.get(API + "audit-events/verify/").json()
+    checkpoint = report.pop("checkpoint")
+    assert report | {"ran_at": None} == {
         "intact": True,
         "verified": 3,
         "bad_seq": None,
         "problem": "",
+        "kind": "intact",
+        "scope": "full",
+        "ran_at": None,
     }
+    assert (checkpoint["seq"], checkpoint["count"]) == (both[0]["seq"], 3)
 
 
 def test_pending_suggestions_do_not_leak_into_reads(api, world):

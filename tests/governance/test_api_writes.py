@@ -31,7 +31,6 @@ def test_the_steward_changes_their_dataset_in_one_audited_event(client, world):
             "classification": "restricted",
             "tags": ["pii", "gdpr"],
             "masking_policy": "email_hash",
-            "next_review_due": "2030-01-31",
             "expected_version": 0,
             "reason": "api",
         },

@@ -29,6 +29,7 @@ def governed(world):
             "tags": ["pii", "gdpr"],
             "next_review_due": "2030-01-31",
         },
+        reason="scheduled",
     )
     column = AssetGovernanceFactory(dataset=None, column=email, steward=world.person)
     services.asset_update(
@@ -41,6 +42,7 @@ def governed(world):
             "masking_policy": "EMAIL_HASH",
             "next_review_due": "2030-01-31",
         },
+        reason="scheduled",
     )
     return world
 
@@ -75,7 +77,7 @@ def test_import_applies_good_rows_and_reports_bad_ones_by_line(governed):
     report = governance_csv_import(
         actor=governed.owner,
         lines=_csv(
-            f"{key},,confidential,pii,Olive Owner,,2030-06-30",  # 2: good
+            f"{key},,confidential,pii,Olive Owner,,2030-01-31",  # 2: good (date as it was)
             f"{key},PHONE,restricted,pii;bogus,,,",  # 3: unknown tag — nothing of it applied
             "",  # 4: blank, skipped
             f"{key},EMAIL,secret,pii,,,",  # 5: unknown level
@@ -83,7 +85,7 @@ def test_import_applies_good_rows_and_reports_bad_ones_by_line(governed):
             "snowflake://prod_db.raw.nope,,public,,,,",  # 7: not in the catalog
             f"{key},FAX,public,,,,",  # 8: no such column
             f"{key},PHONE,confidential,pii,Olive Owner,,2030-13-01",  # 9: bad date
-            f"{key},EMAIL,confidential,pii,Olive Owner,EMAIL_HASH,",  # 10: good
+            f"{key},EMAIL,confidential,pii,Olive Owner,EMAIL_HASH,2030-01-31",  # 10: good
             f"{key},PHONE,confidential,pii,Olive Owner,,",  # 11: good: the table's steward
         ),
     )
@@ -98,14 +100,14 @@ def test_import_applies_good_rows_and_reports_bad_ones_by_line(governed):
     assert "'2030-13-01'" in reasons[9]
     email = AssetGovernance.objects.get(column__name="EMAIL")
     assert (email.classification, email.masking_policy.name) == ("confidential", "EMAIL_HASH")
-    assert email.next_review_due is None  # an empty cell clears
+    assert email.next_review_due == date(2030, 1, 31)  # a steward does not move it
     # Line 3 (refused) left nothing of itself behind; line 11 set the column as written.
     phone = AssetGovernance.objects.get(column__name="PHONE")
     assert phone.classification == "confidential"
     assert list(phone.tags.values_list("slug", flat=True)) == ["pii"]
     governed.asset.refresh_from_db()
     assert governed.asset.classification == "confidential"
-    assert governed.asset.next_review_due == date(2030, 6, 30)
+    assert governed.asset.next_review_due == date(2030, 1, 31)
     assert AuditEvent.objects.count() == before + 3
     assert AuditEvent.objects.order_by("-seq").first().reason == "CSV import, line 11"
     assert report.summary() == "3 rows applied, 0 unchanged, 6 refused"
@@ -146,9 +148,9 @@ def test_a_bad_header_applies_nothing(governed):
 
 def test_quoted_multiline_cells_keep_line_numbers(governed):
     key = governed.asset.key
-    lines = "\n".join(_csv(f'"{key}",,"pub\nlic",,,,', f"{key},,internal,,,,")).splitlines(
-        keepends=True
-    )
+    lines = "\n".join(
+        _csv(f'"{key}",,"pub\nlic",,,,2030-01-31', f"{key},,internal,,,,2030-01-31")
+    ).splitlines(keepends=True)
     report = governance_csv_import(actor=governed.admin, lines=lines)
     assert [e.line for e in report.errors] == [2] and report.applied == [4]
 
@@ -158,7 +160,9 @@ def test_dry_run_checks_everything_and_applies_nothing(governed):
     report = governance_csv_import(
         actor=governed.owner,
         dry_run=True,
-        lines=_csv(f"{governed.asset.key},,public,,,,", f"{governed.team_asset.key},,public,,,,"),
+        lines=_csv(
+            f"{governed.asset.key},,public,,,,2030-01-31", f"{governed.team_asset.key},,public,,,,"
+        ),
     )
     assert report.applied == [2] and [e.line for e in report.errors] == [3]
     assert "would be applied" in report.summary()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from governance import selectors
-from governance.audit import audit_trail_verify
+from governance.audit_verify import audit_trail_verify
 from governance.demo import POLICIES, PREFIX, SPECS, SUGGESTIONS, demo_governance_seed
 from governance.models import AssetGovernance, AuditEvent, Review, Steward, TagSuggestion
 from governance.services import classification_assign, demo_users_create

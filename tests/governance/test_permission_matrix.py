@@ -25,6 +25,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from governance import services
 from governance.models import (
     AssetGovernance,
+    CsvImport,
     Finding,
     MaskingPolicy,
     RegulatoryTag,
@@ -75,6 +76,7 @@ class Data:
     run: IngestionRun
     finding: Finding
     users: dict[str, Any]
+    csv_import: CsvImport
 
     @property
     def dataset(self):
@@ -99,15 +101,6 @@ class Rule:
 
 def _fresh(asset: AssetGovernance) -> AssetGovernance:
     return AssetGovernance.objects.get(pk=asset.pk)
-
-
-def _upload(client, data: Data) -> dict:
-    """Preview a CSV (as a real user would) and return the apply form's token."""
-    upload = io.StringIO(CSV)
-    upload.name = "classes.csv"
-    client.post("/governance/csv/preview/", {"file": upload})
-    pending = client.session.get("governance_csv_uploads", {})
-    return {"token": next(iter(pending), "none")}
 
 
 def _api(read=API, write=API_405, **kwargs) -> Rule:
@@ -245,25 +238,40 @@ RULES: dict[str, Rule] = {
     ),
     "governance/gaps/": Rule(read=PAGE, write=PAGE_405, url=lambda d: "/governance/gaps/"),
     "governance/audit/": Rule(read=PAGE, write=PAGE_405, url=lambda d: "/governance/audit/"),
+    "governance/audit/verify/": Rule(  # queues a verification: auditors and admins
+        read=PAGE_405,
+        write=cells(302, 403, 403, 302, 302),
+        url=lambda d: "/governance/audit/verify/",
+        applies_to=frozenset(),
+    ),
     "governance/csv/": Rule(read=PAGE, write=PAGE_405, url=lambda d: "/governance/csv/"),
     "governance/csv/export/": Rule(
         read=cells(302, 403, 403, 200, 200), write=PAGE_405, url=lambda d: "/governance/csv/export/"
     ),
-    "governance/csv/preview/": Rule(  # a dry run: nothing changes, whoever asks
+    "governance/csv/preview/": Rule(  # keeps the upload and queues its check
         read=PAGE_405,
-        write=cells(302, 200, 200, 403, 200),
+        write=cells(302, 302, 302, 403, 302),
         url=lambda d: "/governance/csv/preview/",
         payload=lambda d: {"file": _named(io.StringIO(CSV))},
         took_effect=lambda d: _fresh(d.asset).classification == "restricted",
         applies_to=frozenset(),
     ),
-    "governance/csv/apply/": Rule(  # another steward's rows are refused in the report
+    "governance/csv/imports/<int:pk>/": Rule(  # the uploader's (and admins') own
+        read=cells(302, 200, 403, 403, 200),
+        write=PAGE_405,
+        url=lambda d: f"/governance/csv/imports/{d.csv_import.pk}/",
+    ),
+    "governance/csv/imports/<int:pk>/progress": Rule(
+        read=cells(302, 200, 403, 403, 200),
+        write=PAGE_405,
+        url=lambda d: f"/governance/csv/imports/{d.csv_import.pk}/progress",
+    ),
+    "governance/csv/imports/<int:pk>/apply/": Rule(  # queues the apply (a task, after commit)
         read=PAGE_405,
-        write=cells(302, 200, 200, 403, 200),
-        url=lambda d: "/governance/csv/apply/",
-        prepare=_upload,
-        took_effect=lambda d: _fresh(d.asset).classification == "restricted",
-        applies_to=frozenset(EDITORS),
+        write=cells(302, 302, 403, 403, 302),
+        url=lambda d: f"/governance/csv/imports/{d.csv_import.pk}/apply/",
+        took_effect=lambda d: CsvImport.objects.get(pk=d.csv_import.pk).state == "applying",
+        applies_to=frozenset({"owner", "admin"}),
     ),
     # --- governance API -----------------------------------------------------------------
     "api/v1/governance/datasets/": _api(url=lambda d: "/api/v1/governance/datasets/"),
@@ -444,6 +452,12 @@ def data(world) -> Data:
             "auditor": world.auditor,
             "admin": world.admin,
         },
+        csv_import=CsvImport.objects.create(
+            created_by=world.owner,
+            filename="classes.csv",
+            stored_name="matrix.csv",
+            state=CsvImport.State.PREVIEWED,
+        ),
     )
 
 
@@ -491,11 +505,13 @@ def _cell(client, data: Data, rule: Rule, role: str, kind: str) -> list[str]:
         return [f"  {role}: server error {status}"]
     if expected is not None and status != expected:
         return [f"  {role}: got {status}, expected {expected}"]
-    if (
-        role == "anonymous"
-        and status == 302
-        and not response["Location"].startswith("/accounts/login/")
-    ):
+    # The admin sends anonymous visitors to its own login page (throttled like the portal's).
+    logins = (
+        ("/accounts/login/", "/admin/login/")
+        if url.startswith("/admin/")
+        else ("/accounts/login/",)
+    )
+    if role == "anonymous" and status == 302 and not response["Location"].startswith(logins):
         return [f"  {role}: redirected to {response['Location']}, not to the login page"]
     if kind == "write" and rule.took_effect is not None:
         if rule.took_effect(data) != (role in rule.applies_to):

@@ -27,6 +27,7 @@ def catalog(world):
             "tags": ["pii", "gdpr"],
             "next_review_due": timezone.localdate() - timedelta(days=1),
         },
+        reason="overdue on purpose",
     )
     services.classification_assign(actor=world.admin, asset=world.team_asset, level="confidential")
     DatasetFactory(name="orders")

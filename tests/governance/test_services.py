@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from governance import services
-from governance.audit import audit_trail_verify
+from governance.audit_verify import audit_trail_verify
 from governance.models import AssetGovernance, AuditEvent
 from governance.services import StaleAssetError
 
@@ -97,7 +97,7 @@ def test_asset_update_is_one_change_and_one_event(world):
     policy = MaskingPolicyFactory(name="PHONE_REDACT")
     due = timezone.localdate() + timedelta(days=30)
     asset = services.asset_update(
-        actor=world.owner,
+        actor=world.admin,
         asset=world.asset,
         changes={
             "classification": "confidential",
@@ -263,12 +263,14 @@ def test_bulk_assign_steward(world):
 
 
 def test_review_cycle_open_makes_reviews_due_today(world):
-    result = services.review_cycle_open(actor=world.member, assets=[world.team_asset, world.asset])
+    result = services.review_cycle_open(
+        actor=world.admin, assets=[world.team_asset], reason="quarterly cycle"
+    )
     world.team_asset.refresh_from_db()
     assert world.team_asset.next_review_due == timezone.localdate()
     assert world.team_asset.review_state == "due_soon"
-    assert result.refused_keys == [world.asset.key]
-    assert _last_event().action == "review.open"
+    assert result.refused_keys == [] and len(result.updated) == 1
+    assert (_last_event().action, _last_event().reason) == ("review.open", "quarterly cycle")
 
 
 def test_every_service_keeps_the_chain_intact(world):

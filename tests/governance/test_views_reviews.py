@@ -23,6 +23,7 @@ def due_in(world, asset, days: int):
             "next_review_due": timezone.localdate() + timedelta(days=days),
         },
         expected_version=None,
+        reason="scheduled",
     )
     asset.refresh_from_db()
     return asset

@@ -24,7 +24,7 @@ from graph.models import Column, Source
 from graph.sources.snowflake import SnowflakeSource
 
 # The demo emulator fixtures live with the ingestion tests.
-from tests.graph.conftest import EMULATOR_NOISE, demo, demo_end  # noqa: F401
+from tests.conftest import EMULATOR_NOISE
 
 from .factories import MaskingPolicyFactory, admin_user, steward_user, tag
 

@@ -9,27 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-# fakesnow warns on every query it answers (an extra copy in DuckDB's arrow path); the
-# demo server filters that out, but pytest resets filters around each test.
-EMULATOR_NOISE = "ignore:Arrow output on a DB-API result:UserWarning"
-DEMO_DAYS = 7
-
-
-@pytest.fixture(scope="session")
-def demo_end():
-    """The end of the demo history for this session (the current hour when it started)."""
-    from graph.demo.history import current_hour
-
-    return current_hour()
-
-
-@pytest.fixture(scope="session")
-def demo(demo_end):
-    """The demo emulator, running for the whole session (a ``DemoServer``)."""
-    from graph.demo import demo_server
-
-    with demo_server(days=DEMO_DAYS, end=demo_end) as server:
-        yield server
+# The demo emulator fixtures live in tests/conftest.py (governance tests use them too).
+from tests.conftest import DEMO_DAYS, EMULATOR_NOISE  # noqa: E402, F401
 
 
 @pytest.fixture

@@ -5,17 +5,23 @@ import re
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-# The only routes anyone may reach without logging in (see lineage_portal/middleware.py).
+from lineage_portal.login import is_api_view
+
+# The only routes anyone may reach without logging in (see lineage_portal/login.py).
 PUBLIC = {"accounts/login/", "healthz", "api/schema/"}
 
 
-def _routes(resolver=None, prefix=""):
+def _patterns(resolver=None, prefix=""):
     resolver = resolver or get_resolver()
     for entry in resolver.url_patterns:
         if isinstance(entry, URLResolver):
-            yield from _routes(entry, prefix + str(entry.pattern))
+            yield from _patterns(entry, prefix + str(entry.pattern))
         elif isinstance(entry, URLPattern):
-            yield prefix + str(entry.pattern)
+            yield prefix + str(entry.pattern), entry.callback
+
+
+def _routes():
+    return (route for route, _ in _patterns())
 
 
 def _concrete(route: str) -> str:
@@ -61,3 +67,21 @@ def test_public_routes_answer_without_login(client):
 def test_route_list_is_not_empty():
     # Guards the generator itself: a broken walk would make the matrix vacuous.
     assert "" in ROUTES and any(r.startswith("api/v1/") for r in ROUTES)
+
+
+def test_only_the_public_pages_skip_the_login():
+    """Pages opt out with @login_not_required; exactly the public ones do (admin aside)."""
+    skipping = {
+        route
+        for route, view in _patterns()
+        if not route.startswith("admin/")
+        and not is_api_view(view)
+        and getattr(view, "login_required", True) is False
+    }
+    assert skipping == {"accounts/login/", "healthz"}
+
+
+def test_api_views_leave_anonymous_requests_to_drf_which_refuses_them():
+    api = [route for route, view in _patterns() if is_api_view(view)]
+    assert "api/schema/" in api and "api/v1/lineage" in api
+    assert all(route.startswith("api/") for route in api)

@@ -12,10 +12,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         store = get_store()
         try:
-            done = store.apply_schema() if hasattr(store, "apply_schema") else None
-            if done is None:
-                store.ensure_schema()
-                done = ["schema ensured"]
+            done = store.apply_schema()
         except StoreError as exc:
             raise CommandError(str(exc)) from exc
         for line in done:

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Count, Q
@@ -120,9 +121,6 @@ class EmbeddedStore(EmbeddedGrants, NeighbourhoodFromParts, GraphStore):
             )
         return [f"exists  table {table} (created by migrations)" for table in wanted]
 
-    def ensure_schema(self) -> None:
-        self.apply_schema()
-
     def clear(self) -> None:
         with transaction.atomic():
             for model in (
@@ -224,11 +222,11 @@ class EmbeddedStore(EmbeddedGrants, NeighbourhoodFromParts, GraphStore):
         with transaction.atomic():
             yield
 
-    def ingest_state(self, scope: str) -> dict | None:
+    def ingest_state(self, scope: str) -> dict[str, Any] | None:
         found = StoreIngestState.objects.filter(scope=scope).values_list("state", flat=True)
         return found.first()
 
-    def ingest_state_save(self, scope: str, state: dict) -> None:
+    def ingest_state_save(self, scope: str, state: dict[str, Any]) -> None:
         StoreIngestState.objects.update_or_create(scope=scope, defaults={"state": state})
 
     def rename_dataset(self, old_key: str, new_key: str, *, name: str | None = None) -> None:

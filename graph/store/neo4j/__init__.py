@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from neo4j import (
     GraphDatabase,
@@ -169,11 +169,11 @@ class Neo4jStore(Neo4jGrants, NeighbourhoodFromParts, GraphStore):
                 self._local.tx = None
                 tx.close()
 
-    def ingest_state(self, scope: str) -> dict | None:
+    def ingest_state(self, scope: str) -> dict[str, Any] | None:
         rows = self._read(cypher.INGEST_STATE, scope=scope)
         return json.loads(rows[0]["state"]) if rows and rows[0]["state"] else None
 
-    def ingest_state_save(self, scope: str, state: dict) -> None:
+    def ingest_state_save(self, scope: str, state: dict[str, Any]) -> None:
         text = json.dumps(state, sort_keys=True)
         self._write(lambda tx: tx.run(cypher.INGEST_STATE_SAVE, scope=scope, state=text).consume())
 
@@ -187,9 +187,6 @@ class Neo4jStore(Neo4jGrants, NeighbourhoodFromParts, GraphStore):
                 added = summary.counters.constraints_added + summary.counters.indexes_added
                 done.append(f"{'created' if added else 'exists '} {kind} {name}")
         return done
-
-    def ensure_schema(self) -> None:
-        self.apply_schema()
 
     def clear(self) -> None:
         while self._write(lambda tx: tx.run(cypher.CLEAR_SOME, batch=10_000).single()["deleted"]):

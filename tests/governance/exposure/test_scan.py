@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.test import override_settings
 from django.utils import timezone
 
 from governance import services
@@ -210,3 +211,26 @@ def test_tags_filter_findings_on_every_database(embedded_store, leak):
     assert list(finding_list(target="marts.export.email").values_list("identity", flat=True)) == [
         LEAK
     ]
+
+
+@override_settings(EXPOSURE_AUTO_SCAN=True)
+def test_a_finished_ingestion_run_queues_one_scan(
+    embedded_store, leak, django_capture_on_commit_callbacks
+):
+    import time
+
+    import graph.store as graph_store
+    from graph.ingestion.merge import run_finish
+
+    graph_store._store = embedded_store
+    source = Source.objects.create(name="warehouse", kind="snowflake")
+    run = IngestionRun.objects.create(source=source, window_start=JUNE, window_end=JUNE)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            run_finish(run=run, status="succeeded", started=time.monotonic())
+    finally:
+        graph_store._store = None
+
+    scan = ExposureScan.objects.get()
+    assert (scan.trigger, scan.status) == (f"ingestion run {run.pk}", "succeeded")
+    assert Finding.objects.filter(identity=LEAK, state="open").exists()

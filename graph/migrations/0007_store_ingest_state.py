@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("graph", "0005_run_lease"),
+        ("graph", "0006_run_lease"),
     ]
 
     operations = [

@@ -14,7 +14,7 @@ def lease_unfinished_runs(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("graph", "0004_store_edge_vocabulary"),
+        ("graph", "0005_catalog_trigram_index"),
     ]
 
     operations = [
