@@ -21,6 +21,7 @@ import json
 import os
 import random
 import resource
+import secrets
 import socket
 import subprocess
 import sys
@@ -382,6 +383,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lineage_portal.settings.local")
     os.environ["DJANGO_DEBUG"] = "false"  # DEBUG keeps every SQL query in memory
+    # DEBUG off refuses the public development keys; this throwaway process makes its own.
+    os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
+    os.environ.setdefault("AUDIT_HMAC_KEY", secrets.token_urlsafe(50))
     print(json.dumps(run(args.rows, args.days)))
 
 

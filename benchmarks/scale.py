@@ -17,6 +17,7 @@ import hashlib
 import importlib
 import json
 import os
+import secrets
 import shutil
 import socket
 import subprocess
@@ -38,6 +39,10 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lineage_portal.settings.local")
     os.environ["DJANGO_DEBUG"] = "false"
+    # DEBUG off refuses the public development keys; these throwaway processes get their own
+    # (the workers inherit them).
+    os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
+    os.environ.setdefault("AUDIT_HMAC_KEY", secrets.token_urlsafe(50))
     print(json.dumps(benchmark(args.rows_per_day, args.days, args.workers)))
 
 

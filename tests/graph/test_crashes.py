@@ -29,6 +29,7 @@ from graph.tasks import enqueue_windows, incremental_sync_task, sweep_task
 from .conftest import EMULATOR_NOISE
 from .crashes import (
     Services,
+    Supervisor,
     celery_broker,
     celery_worker,
     config_file,
@@ -374,8 +375,11 @@ def test_postgres_and_redis_restarted_during_a_sync_lose_nothing(
         rows = private.query("SELECT status, count(*) FROM graph_ingestionrun GROUP BY 1")
         return dict(rows or [])
 
-    # The worker runs beat too: the sweeper every lease, as in production.
-    worker = celery_worker(env, tmp_path / "worker.log", beat=True, schedule=tmp_path / "beat")
+    # The worker runs beat too: the sweeper every lease, as in production; and it runs
+    # supervised, as in production: started again if it exits.
+    worker = Supervisor(
+        lambda: celery_worker(env, tmp_path / "worker.log", beat=True, schedule=tmp_path / "beat")
+    )
     try:
         with celery_broker(services.redis_url):
             incremental_sync_task.delay()
@@ -383,7 +387,9 @@ def test_postgres_and_redis_restarted_during_a_sync_lose_nothing(
             done = runs().get(Status.SUCCEEDED, 0)
             wait_until(
                 lambda done=done: (
-                    runs().get(Status.SUCCEEDED, 0) >= done + 2 and runs().get(Status.RUNNING, 0)
+                    worker.check()
+                    and runs().get(Status.SUCCEEDED, 0) >= done + 2
+                    and runs().get(Status.RUNNING, 0)
                 ),
                 seconds=120,
                 what=f"a window running before {service} restarts: {runs()}\n{worker.output()}",
@@ -392,7 +398,7 @@ def test_postgres_and_redis_restarted_during_a_sync_lose_nothing(
             services.stop(service)
             services.start(service)
         wait_until(
-            lambda: set(runs()) == {Status.SUCCEEDED},
+            lambda: worker.check() and set(runs()) == {Status.SUCCEEDED},
             seconds=120,
             what=f"every window of the sync in: {runs()}\n{worker.output()}",
             every=0.2,
