@@ -245,7 +245,10 @@ def run_finish(
     # The window too: a source may learn it only while running (dbt: its nodes' executions).
     fields = [*counts, "status", "finished_at", "duration_seconds", "heartbeat_at"]
     fields += ["window_start", "window_end"]
-    held = IngestionRun.objects.filter(pk=run.pk, status=RUNNING, lease_owner=run.lease_owner)
+    # Still its holder's: unfinished, and not swept to someone else meanwhile.
+    held = IngestionRun.objects.filter(
+        pk=run.pk, status__in=(QUEUED, RUNNING), lease_owner=run.lease_owner
+    )
     if not held.update(
         lease_expires_at=run.lease_expires_at, **{f: getattr(run, f) for f in fields}
     ):

@@ -233,7 +233,7 @@ def celery_broker(url: str):
 
 
 def _drop_pools(app) -> None:
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
+    # Only forget them: kombu keeps one pool per broker URL for the whole process, and a
+    # closed one would be handed back the next time that URL is used.
+    app._pool = None
     app.amqp._producer_pool = None
