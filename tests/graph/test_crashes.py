@@ -12,7 +12,10 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import shutil
+import tempfile
 from datetime import timedelta
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -48,11 +51,20 @@ DONE = (Status.SUCCEEDED, Status.FAILED)
 
 
 @pytest.fixture
-def services(tmp_path):
-    """This test's own servers; whatever it started is stopped afterwards."""
-    own = Services(tmp_path / "services")
-    yield own
-    own.stop_all()
+def services():
+    """This test's own servers; whatever it started is stopped afterwards.
+
+    Their directory is not under pytest's base temporary directory: another pytest session
+    starting on the machine makes that private again (mode 0700), which would lock the
+    ``postgres`` user out of its own cluster in the middle of the test.
+    """
+    directory = Path(tempfile.mkdtemp(prefix="lineage-crash-services-"))
+    own = Services(directory)
+    try:
+        yield own
+    finally:
+        own.stop_all()
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 def _status(job: Backfill) -> dict[str, int]:
