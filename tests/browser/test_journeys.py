@@ -282,7 +282,7 @@ def test_search_results_show_classification_and_tags(page, demo_site):
 # --- every link lands on content --------------------------------------------------------
 
 SKIP = ("/accounts/logout/", "/api/", "/admin/", "/static/")
-DOWNLOADS = ("/export/", ".csv", ".pdf", ".png")
+DOWNLOADS = ("/export/", "/download", ".csv", ".pdf", ".png")
 PER_SHAPE = 2  # pages of one shape visited (e.g. two dataset pages, not thirty-five)
 
 
