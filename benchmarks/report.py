@@ -14,6 +14,7 @@ def render(ctx: dict) -> str:
         report_accuracy.render(ctx.get("lineage_accuracy")),
         _agreement(ctx),
         report_ingestion.render(ctx),
+        report_ingestion.render_scale(ctx),
         explorer.render(ctx.get("explorer")),
         _goals(ctx),
         _method(ctx),
@@ -289,7 +290,10 @@ def _goals(ctx: dict) -> str:
     if "goal_rows" in ing:  # carried over from an earlier run
         return "## Goals\n\n" + _table(
             ["goal", "measured", "met"],
-            rows + ing["goal_rows"] + report_accuracy.goal_rows(ctx.get("lineage_accuracy")),
+            rows
+            + ing["goal_rows"]
+            + report_ingestion.scale_goal_rows(ctx)
+            + report_accuracy.goal_rows(ctx.get("lineage_accuracy")),
         )
     best = max((x["rows_per_second"] for x in measured), default=None)
     rows.append(
@@ -321,6 +325,7 @@ def _goals(ctx: dict) -> str:
         rows.append(
             ["report peak memory", f"{max(x['peak_rss_mb'] for x in measured):,.0f} MB", "reported"]
         )
+    rows += report_ingestion.scale_goal_rows(ctx)
     rows += report_accuracy.goal_rows(ctx.get("lineage_accuracy"))
     return "## Goals\n\n" + _table(["goal", "measured", "met"], rows)
 

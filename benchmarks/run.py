@@ -8,6 +8,8 @@
 4. End-to-end ingestion into Neo4j (``INGESTION_BENCHMARK``; skipped, with the reason
    in the report, when Neo4j is not reachable).
 5. The lineage explorer with 1,000 datasets in headless Chromium (benchmarks/explorer.py).
+6. Scale-out: one backfill taken by one Celery worker, then by four, on servers of its
+   own (``benchmarks.scale``): the time of each and whether the graphs are identical.
 
 ``--quick`` runs small sizes to check the machinery; its report goes to var/bench/.
 """
@@ -53,8 +55,12 @@ class Options:
     ingest_full_rows: int = 1_000_000
     ingest_rows_per_day: int = 12_500  # 1,000,000 rows over an 80-day backfill
     ingest_full_max_seconds: float = 420.0  # run the 1M-row case only if projected below
+    scale_rows_per_day: int = 12_500
+    scale_days: int = 16
+    scale_workers: tuple[int, ...] = (1, 4)
     peers: bool = True
     ingest: bool = True
+    scale: bool = True
     report_only: bool = False
     keep_ingestion: bool = False
     explorer_only: bool = False
@@ -92,10 +98,16 @@ def main(argv: list[str] | None = None) -> None:
     ctx["lineage_accuracy"] = lineage_accuracy(peers_python)
     if opts.keep_ingestion:
         ctx["ingestion"] = report_ingestion.carried(opts.out)
-    elif opts.ingest and INGESTION_BENCHMARK:
-        ctx["ingestion"] = INGESTION_BENCHMARK(opts)
+        ctx["scale"] = report_ingestion.scale_carried(ctx["ingestion"])
     else:
-        ctx["ingestion"] = {"skipped": "not requested (--no-ingest)"}
+        ctx["ingestion"] = (
+            INGESTION_BENCHMARK(opts)
+            if opts.ingest and INGESTION_BENCHMARK
+            else {"skipped": "not requested (--no-ingest)"}
+        )
+        ctx["scale"] = (
+            scale_benchmark(opts) if opts.scale else {"skipped": "not requested (--no-scale)"}
+        )
     ctx["explorer"] = _explorer()
     ctx["elapsed_seconds"] = round(time.monotonic() - started, 1)
     ctx["load"] = (load_start, os.getloadavg()[0])
@@ -122,6 +134,7 @@ def parse_options(argv: list[str] | None) -> Options:
     parser.add_argument("--quick", action="store_true", help="small sizes, report in var/bench")
     parser.add_argument("--no-peers", action="store_true")
     parser.add_argument("--no-ingest", action="store_true")
+    parser.add_argument("--no-scale", action="store_true")
     parser.add_argument("--out", type=Path)
     parser.add_argument("--report-only", action="store_true", help="re-render the last run")
     parser.add_argument(
@@ -135,7 +148,7 @@ def parse_options(argv: list[str] | None) -> Options:
         help="measure only the lineage explorer and replace its section of the report",
     )
     args = parser.parse_args(argv)
-    opts = Options(peers=not args.no_peers, ingest=not args.no_ingest)
+    opts = Options(peers=not args.no_peers, ingest=not args.no_ingest, scale=not args.no_scale)
     if args.quick:
         opts = Options(
             corpus_size=300,
@@ -147,8 +160,11 @@ def parse_options(argv: list[str] | None) -> Options:
             ingest_rows=10_000,
             ingest_rows_per_day=2_000,
             ingest_full_max_seconds=0,
+            scale_rows_per_day=2_000,
+            scale_days=8,
             peers=opts.peers,
             ingest=opts.ingest,
+            scale=opts.scale,
             out=WORK / "benchmarks-quick.md",
         )
     if args.out:
@@ -432,6 +448,20 @@ def ingestion_benchmark(opts: Options) -> dict:
         workdir=WORK,
         log=log,
     )
+
+
+def scale_benchmark(opts: Options) -> dict:
+    """``benchmarks.scale`` in its own process: its servers start and stop with it."""
+    log(f"scale-out: {opts.scale_days} daily windows, workers {opts.scale_workers} ...")
+    cmd = [sys.executable, "-m", "benchmarks.scale", "--rows-per-day", str(opts.scale_rows_per_day)]
+    cmd += ["--days", str(opts.scale_days), "--workers", *map(str, opts.scale_workers)]
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "lineage_portal.settings.local"}
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env)
+    if proc.returncode != 0 or not proc.stdout.strip():
+        return {"failed": (proc.stderr.strip() or "no output")[-800:]}
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    log(f"scale-out: {result['speedup']}x with {opts.scale_workers[-1]} workers")
+    return result
 
 
 # The lead can swap in another end-to-end benchmark here (None skips it).

@@ -123,6 +123,10 @@ class WindowIssueSerializer(serializers.Serializer):
     window_end = serializers.DateTimeField()
     error = serializers.CharField()
     parse_failures = serializers.IntegerField()
+    interrupted = serializers.BooleanField(help_text="The process running it stopped")
+    query_ids = serializers.ListField(
+        child=serializers.CharField(), help_text="The first statements it could not parse"
+    )
     url = serializers.SerializerMethodField()
     window_text = serializers.SerializerMethodField(help_text="e.g. “2026-06-01 09:00 → 10:00”")
     parse_failures_text = serializers.SerializerMethodField(help_text="e.g. “2 parse failures”")
@@ -160,6 +164,11 @@ class CompletenessSerializer(serializers.Serializer):
     percent_missing = serializers.FloatField()
     runs_checked = serializers.IntegerField()
     runs_unchecked = serializers.IntegerField()
+    windows_missing = serializers.IntegerField(help_text="Windows not in: failed or not yet run")
+    statements_in_missing_windows = serializers.IntegerField(
+        help_text="What the warehouse counted in the windows not in (where it answered)"
+    )
+    complete = serializers.BooleanField()
     summary = serializers.CharField()
 
 
@@ -170,16 +179,17 @@ class BackfillProgressSerializer(serializers.Serializer):
     # "source" and "errors" are fields of the JSON; DRF's own attributes of those names
     # are not used on a read-only serializer.
     source = serializers.CharField(source="backfill.source.name")  # type: ignore[assignment]
-    state = serializers.ChoiceField(["queued", "running", "succeeded", "failed"])
+    state = serializers.ChoiceField(["queued", "running", "succeeded", "failed", "interrupted"])
     state_label = serializers.SerializerMethodField(
-        help_text="The state in words: Queued, Running, Done, Failed"
+        help_text="The state in words: Queued, Running, Done, Failed, Interrupted"
     )
     finished = serializers.BooleanField()
     percent = serializers.FloatField()
     windows_total = serializers.IntegerField()
     windows_done = serializers.IntegerField()
     windows_succeeded = serializers.IntegerField()
-    windows_failed = serializers.IntegerField()
+    windows_failed = serializers.IntegerField(help_text="Failed for good, interrupted included")
+    windows_interrupted = serializers.IntegerField()
     windows_running = serializers.IntegerField()
     windows_queued = serializers.IntegerField()
     rows_read = serializers.IntegerField()

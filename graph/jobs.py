@@ -2,6 +2,8 @@
 
 Each queues its windows as ``IngestionRun`` rows in one transaction and enqueues one
 ``ingest_window_task`` per window once it commits (``graph.tasks.enqueue_windows``).
+Each sweeps first (``graph.tasks.runs_swept``), so that windows whose holder died count as
+interrupted — retryable — rather than as work in progress that blocks a new backfill.
 This module sits above ``graph.tasks`` and ``graph.ingestion``; neither imports it.
 """
 
@@ -10,10 +12,11 @@ from __future__ import annotations
 from django.db import transaction
 
 from graph.demo import emulator_running
-from graph.ingestion.windows import backfill, sync_windows
+from graph.ingestion.merge import runs_requeue
+from graph.ingestion.windows import backfill, failed_sync_windows, sync_windows
 from graph.models import Backfill, IngestionRun, Source
 from graph.sources import PULLED_KINDS
-from graph.tasks import enqueue_windows
+from graph.tasks import enqueue_windows, runs_swept
 from lineage_portal.config import engine
 
 UNFINISHED = (IngestionRun.Status.QUEUED, IngestionRun.Status.RUNNING)
@@ -51,6 +54,7 @@ def backfill_start(
     """
     _ensure_startable(source)
     window_hours = window_hours or engine().telemetry.window_hours
+    runs_swept()
     with transaction.atomic():
         unfinished = IngestionRun.objects.filter(
             source=source, backfill__isnull=False, status__in=UNFINISHED
@@ -63,25 +67,28 @@ def backfill_start(
 
 
 def sync_start(*, source: Source) -> list[IngestionRun]:
-    """Queue the windows from the watermark up to now, one task each (the beat's job, now)."""
+    """Queue the failed sync windows again and the new ones up to now (the beat's job, now)."""
     _ensure_startable(source)
+    runs_swept()
     with transaction.atomic():
-        runs = sync_windows(source=source)
+        runs = failed_sync_windows(source=source) + sync_windows(source=source)
         enqueue_windows(IngestionRun.objects.filter(pk__in=[run.pk for run in runs]))
     return runs
 
 
 def backfill_retry(*, backfill: Backfill) -> int:
-    """Queue the backfill's failed windows again; succeeded ones are left alone. Returns how many."""
+    """Queue the backfill's failed windows again (interrupted ones too); returns how many.
+
+    Succeeded windows are left alone.
+    """
     _ensure_startable(backfill.source)
+    runs_swept()
     with transaction.atomic():
         failed = backfill.runs.select_for_update().filter(status=IngestionRun.Status.FAILED)
         run_ids = list(failed.order_by("window_start").values_list("pk", flat=True))
         if not run_ids:
             raise JobRefused("No window of this backfill has failed: there is nothing to retry.")
-        IngestionRun.objects.filter(pk__in=run_ids).update(
-            status=IngestionRun.Status.QUEUED, error="", finished_at=None
-        )
+        runs_requeue(run_ids=run_ids)
         enqueue_windows(IngestionRun.objects.filter(pk__in=run_ids))
     return len(run_ids)
 

@@ -82,13 +82,23 @@ class Source(models.Model):
 
 
 class IngestionRun(models.Model):
-    """One window of one source, fetched, parsed and merged; the unit of progress and retry."""
+    """One window of one source, fetched, parsed and merged; the unit of progress and retry.
+
+    An unfinished run is held under a lease: whoever runs it (a Celery task, or the
+    ``manage.py ingest`` process) renews ``lease_expires_at`` with heartbeats, and a run
+    whose lease ran out is swept (``graph.ingestion.sweep``): queued again, or failed as
+    interrupted (``interrupted``).
+    """
 
     class Status(models.TextChoices):
         QUEUED = "queued"
         RUNNING = "running"
         SUCCEEDED = "succeeded"
         FAILED = "failed"
+
+    class Executor(models.TextChoices):
+        CELERY = "celery", "Celery worker"
+        PROCESS = "process", "manage.py ingest process"
 
     source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="runs")
     backfill = models.ForeignKey(
@@ -117,10 +127,20 @@ class IngestionRun(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
+    # Who runs it: a Celery task (its message may be sent again) or an ingest process.
+    executor = models.CharField(max_length=16, choices=Executor.choices, default=Executor.CELERY)
+    lease_owner = models.CharField(max_length=200, blank=True)  # task id or process token
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # The last attempt ended because the process running it stopped (killed, lost, crashed).
+    interrupted = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-window_start"]
-        indexes = [models.Index(fields=["source", "window_start"])]
+        indexes = [
+            models.Index(fields=["source", "window_start"]),
+            models.Index(fields=["status", "lease_expires_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.source.name} {self.window_start:%Y-%m-%d %H:%M} {self.status}"
@@ -366,3 +386,16 @@ class StoreMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member} member of {self.role}"
+
+
+class StoreIngestState(models.Model):
+    """Ingestion's ledger for one scope (a source), kept and cleared with the embedded graph."""
+
+    scope = models.CharField(max_length=255, unique=True)
+    state = models.JSONField(default=dict)
+
+    class Meta:
+        db_table = "graph_store_ingest_state"
+
+    def __str__(self) -> str:
+        return self.scope

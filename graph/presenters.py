@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from graph.elements import subgraph_to_elements
-from graph.selectors.catalog import SearchHit
+from graph.selectors.catalog import IngestionFailure, SearchHit
 from graph.selectors.ingestion import BackfillProgress, WindowIssue
 from graph.selectors.lineage import Lineage
 
@@ -24,12 +24,14 @@ BACKFILL_STATE_LABELS = {
     "running": "Running",
     "succeeded": "Done",
     "failed": "Failed",
+    "interrupted": "Interrupted",
 }
 # The panel's figures, said as numbers with thousands separators.
 COUNTED = (
     "windows_done",
     "windows_total",
     "windows_failed",
+    "windows_interrupted",
     "rows_read",
     "statements_kept",
     "statements_filtered",
@@ -60,7 +62,8 @@ def window_states_text(progress: BackfillProgress) -> str:
     counts = (
         (progress.windows_running, "running"),
         (progress.windows_queued, "queued"),
-        (progress.windows_failed, "failed"),
+        (progress.windows_interrupted, "interrupted"),
+        (progress.windows_failed - progress.windows_interrupted, "failed"),
     )
     return " · ".join(f"{n:,} {label}" for n, label in counts if n) or "all succeeded"
 
@@ -76,7 +79,7 @@ def backfill_words(progress: BackfillProgress) -> dict[str, str]:
         eta_text=eta_text(progress),
         window_states=window_states_text(progress),
         windows_of_total=f"{progress.windows_done} of {progress.windows_total} windows",
-        completeness_scope="" if progress.finished else "(windows done so far)",
+        completeness_scope="" if progress.finished else "(so far)",
     )
     return words
 
@@ -84,11 +87,33 @@ def backfill_words(progress: BackfillProgress) -> dict[str, str]:
 def window_issue_words(issue: WindowIssue) -> dict[str, str]:
     """A failed or partly parsed window as the panel lists it: its span, link and reason."""
     failures = issue.parse_failures
+    text = f"{failures:,} parse failure{'' if failures == 1 else 's'}"
+    if issue.query_ids:  # the statements by query id, the first few
+        text += ": " + ", ".join(issue.query_ids)
+        text += " …" if failures > len(issue.query_ids) else ""
     return {
         "url": reverse("ingestion_run_detail", kwargs={"pk": issue.run_id}),
         "window_text": f"{_minute(issue.window_start)} → {_minute(issue.window_end)}",
-        "parse_failures_text": f"{failures:,} parse failure{'' if failures == 1 else 's'}",
+        "parse_failures_text": text,
     }
+
+
+def ingestion_failure_words(failure: IngestionFailure) -> dict[str, str]:
+    """The dashboard's "Last ingestion" when it failed: a label, what failed, and its page."""
+    if failure.run is not None:
+        run = failure.run
+        detail = f"window {_minute(run.window_start)} failed"
+        url = reverse("ingestion_run_detail", kwargs={"pk": run.pk})
+    else:
+        job = failure.backfill
+        assert job is not None  # a failure is the last run's or the latest backfill's
+        detail = (
+            f"backfill #{job.pk}: {failure.windows_not_in:,} of {job.windows_total:,} "
+            "windows not in"
+        )
+        url = reverse("backfill_detail", kwargs={"pk": job.pk})
+    label = "Interrupted" if failure.interrupted else "Failed"
+    return {"label": label, "detail": f"{failure.source}, {detail}", "url": url}
 
 
 def _minute(moment: datetime) -> str:

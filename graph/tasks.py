@@ -1,8 +1,12 @@
 """Thin Celery tasks: each takes ids, fetches, calls one service in ``graph.ingestion``.
 
-Retries follow ``telemetry.retry`` (attempts in all, backoff doubling from
-``backoff_seconds``). ``acks_late``: a worker that dies mid-window leaves the message to
-be redelivered, which is safe because a replayed window changes nothing.
+Retries are Celery's own, set from ``telemetry.retry``: ``attempts`` in all, the wait
+doubling from ``backoff_seconds`` up to ``backoff_max_seconds``, with full jitter when
+``jitter`` is on (so that windows that failed together do not retry together).
+``acks_late``: a worker that dies mid-window leaves its message unacknowledged, and the
+run's lease tells the sweeper (``sweep_task``, on beat) to queue it again well before
+Redis's visibility timeout would; whichever message arrives second finds the window
+claimed or done and does nothing.
 """
 
 from __future__ import annotations
@@ -13,6 +17,10 @@ from celery import shared_task
 from django.db import transaction
 
 from graph import ingestion
+from graph.ingestion import leases
+from graph.ingestion.merge import runs_hold
+from graph.ingestion.sweep import Swept, runs_sweep
+from graph.ingestion.windows import failed_sync_windows
 from graph.models import IngestionRun, Source
 from graph.signals import announce_window_failed
 from graph.sources import PULLED_KINDS
@@ -20,26 +28,49 @@ from lineage_portal.config import engine
 
 logger = logging.getLogger(__name__)
 
+_RETRY = engine().telemetry.retry
 
-@shared_task(bind=True, acks_late=True)
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    autoretry_for=(Exception,),
+    dont_autoretry_for=(IngestionRun.DoesNotExist,),
+    max_retries=_RETRY.attempts - 1,
+    retry_backoff=_RETRY.backoff_seconds,
+    retry_backoff_max=_RETRY.backoff_max_seconds,
+    retry_jitter=_RETRY.jitter,
+)
 def ingest_window_task(self, run_id: int) -> str:
-    """Ingest one queued window (an ``IngestionRun``) into the configured graph store."""
+    """Ingest one queued window (an ``IngestionRun``) into the configured graph store.
+
+    The task's id holds the run's lease, so the same task's next attempt may take it back
+    even if the last one died before it could record anything.
+    """
     from graph.store import get_store
 
     run = IngestionRun.objects.select_related("source").get(pk=run_id)
-    if run.status == IngestionRun.Status.SUCCEEDED:
-        return run.status  # a redelivered message: the window is in already
+    last = self.request.retries >= self.max_retries
     try:
-        ingestion.run_execute(run=run, store=get_store())
-    except Exception as exc:
-        retry = engine().telemetry.retry
-        if self.request.retries + 1 >= retry.attempts:
-            announce_window_failed(run)
-            raise
-        countdown = retry.backoff_seconds * 2**self.request.retries
-        logger.warning("run %s failed (%s); retrying in %ss", run_id, exc, countdown)
-        raise self.retry(exc=exc, countdown=countdown, max_retries=retry.attempts - 1) from exc
+        ingestion.run_execute(
+            run=run, store=get_store(), owner=f"task:{self.request.id}", retrying=not last
+        )
+    except Exception:
+        if last:
+            _announce_if_failed(run)
+        raise
     return run.status
+
+
+def _announce_if_failed(run: IngestionRun) -> None:
+    """After the last attempt: a window recorded FAILED failed for good (no retry follows)."""
+    try:
+        run.refresh_from_db()
+    except Exception:  # noqa: BLE001 - the database may be what failed; the run says so later
+        logger.warning("run %s: could not read its outcome", run.pk, exc_info=True)
+        return
+    if run.status == IngestionRun.Status.FAILED:
+        announce_window_failed(run)
 
 
 @shared_task(acks_late=True)
@@ -55,26 +86,86 @@ def backfill_task(source_id: int, days: int) -> int:
 def enqueue_windows(runs) -> int:
     """One ``ingest_window_task`` per run, oldest first, once the transaction commits.
 
-    The callbacks are ``robust``: without a broker (``CELERY_TASK_ALWAYS_EAGER``) a window
-    runs inside the request, and one window's failure — already recorded on its run — must
-    not stop the next window or break the page.
+    With a broker, each queued run is leased for the visibility timeout: if its message is
+    lost (Redis restarted without persistence), the sweeper sends it again. Without one
+    (``CELERY_TASK_ALWAYS_EAGER``), this process runs the windows itself once the
+    transaction commits, holding them under its own lease meanwhile; one window's failure —
+    already recorded on its run — must not stop the next window or break the page.
     """
     run_ids = list(runs.order_by("window_start").values_list("pk", flat=True))
+    if not run_ids:
+        return 0
+    if _runs_here():
+        owner = leases.process_owner("web")
+        runs_hold(
+            run_ids=run_ids,
+            owner=owner,
+            executor=IngestionRun.Executor.PROCESS,
+            lease=leases.lease(),
+        )
+        transaction.on_commit(lambda: _run_here(owner, run_ids), robust=True)
+        return len(run_ids)
+    runs_hold(
+        run_ids=run_ids,
+        owner="",
+        executor=IngestionRun.Executor.CELERY,
+        lease=leases.queue_wait(),
+    )
     for run_id in run_ids:
         transaction.on_commit(lambda run_id=run_id: ingest_window_task.delay(run_id), robust=True)
     return len(run_ids)
 
 
+def _runs_here() -> bool:
+    from lineage_portal.celery import app
+
+    return bool(app.conf.task_always_eager)
+
+
+def _run_here(owner: str, run_ids: list[int]) -> None:
+    with leases.Heartbeat(owner):
+        for run_id in run_ids:
+            try:
+                ingest_window_task.delay(run_id)
+            except Exception:  # noqa: BLE001 - recorded on its run; the next window goes on
+                logger.exception("run %s failed", run_id)
+
+
 @shared_task
 def incremental_sync_task() -> int:
-    """For Celery beat: queue the windows from each enabled source's watermark up to now."""
+    """For Celery beat: queue each enabled source's failed sync windows and new ones up to now."""
     queued = 0
     for source in Source.objects.filter(enabled=True, kind__in=PULLED_KINDS):
         with transaction.atomic():
-            runs = ingestion.sync_windows(source=source)
+            runs = failed_sync_windows(source=source) + ingestion.sync_windows(source=source)
             enqueue_windows(IngestionRun.objects.filter(pk__in=[run.pk for run in runs]))
         queued += len(runs)
     return queued
+
+
+def runs_swept() -> Swept:
+    """Sweep expired runs now and send the messages of the ones queued again."""
+    with transaction.atomic():
+        swept = runs_sweep(requeue=not _runs_here())
+        if swept.resend:
+            for run_id in swept.resend:
+                transaction.on_commit(
+                    lambda run_id=run_id: ingest_window_task.delay(run_id), robust=True
+                )
+    if swept.resend or swept.interrupted:
+        logger.warning(
+            "sweeper: %d window(s) queued again, %d failed as interrupted",
+            len(swept.resend),
+            len(swept.interrupted),
+        )
+    return swept
+
+
+@shared_task
+def sweep_task() -> dict:
+    """For Celery beat, every lease: windows whose holder went silent are queued again or failed."""
+    swept = runs_swept()
+    return {"resent": swept.resend, "interrupted": swept.interrupted}
 
 
 @shared_task(acks_late=True)

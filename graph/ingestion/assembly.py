@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import functools
 import logging
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from graph.keys import dataset_key, key_name
@@ -34,6 +35,8 @@ from .merge import LineageBatch
 
 logger = logging.getLogger(__name__)
 
+_UNKNOWN = object()
+
 _TRANSFORMATION = {
     "CREATE_TABLE_AS_SELECT": "CTAS",
     "CREATE_VIEW": "VIEW",
@@ -43,18 +46,23 @@ _TRANSFORMATION = {
 
 @dataclass
 class _Seen:
-    """Observations of one edge (or read) in the window; the latest one's details win."""
+    """Observations of one edge (or read) in the window; the latest one's details win.
+
+    The details are kept as they come (a statement and what it did to the value), and
+    worded into the edge's fields only for the latest, when the window's batch is built.
+    """
 
     first: datetime
     last: datetime
     count: int = 0
-    latest: dict = field(default_factory=dict)
+    latest: tuple = ()
     succeeded: bool = False
 
-    def add(self, at: datetime, details: dict, succeeded: bool, count: int = 1) -> None:
-        if self.count == 0 or at >= self.last:
-            self.latest = details
-        self.first, self.last = min(self.first, at), max(self.last, at)
+    def add(self, at: datetime, details: tuple, succeeded: bool, count: int = 1) -> None:
+        if at >= self.last:  # the first observation too: it opens the range at its own time
+            self.latest, self.last = details, at
+        elif at < self.first:
+            self.first = at
         self.count += count
         self.succeeded = self.succeeded or succeeded
 
@@ -88,6 +96,16 @@ class WindowAssembly:
     reads: dict[tuple[str, str, str], _Seen] = field(default_factory=dict)
     temp_tables: set[tuple[str | None, str]] = field(default_factory=set)  # (user, dataset key)
     renames: list[tuple[str, str]] = field(default_factory=list)
+    # Whether a moment was merged before (its runs are not counted again); None: nothing
+    # of the window was. A window's observations then add their counts (see ``ledger``).
+    counted: Callable[[datetime], bool] | None = None
+    additive: bool = False
+    # Memos: a name under the same defaults is keyed once; a cached parse result's column
+    # pairs are worked out once per pair of defaults (scheduled jobs repeat statements).
+    _key_memo: dict[tuple, str | None] = field(default_factory=dict)
+    _parsed: dict[tuple, tuple[ParseResult, dict]] = field(default_factory=dict)
+    _versions: dict[int, tuple[ParseResult, str]] = field(default_factory=dict)
+    _spans: dict[str, list[datetime]] = field(default_factory=dict)  # [first, last] per dataset
 
     # --- one statement ----------------------------------------------------------------
     def add(
@@ -115,23 +133,47 @@ class WindowAssembly:
         return self._statement_lineage(record, result)
 
     def key(self, name: str, record: QueryRecord) -> str | None:
-        return dataset_key(
-            self.platform, name, default_db=record.database, default_schema=record.schema
-        )
+        memo = (name, record.database, record.schema)
+        if (found := self._key_memo.get(memo, _UNKNOWN)) is _UNKNOWN:
+            found = self._key_memo[memo] = dataset_key(
+                self.platform, name, default_db=record.database, default_schema=record.schema
+            )
+        return found
 
     def _dataset(
         self, key: str, at: datetime, *, object_id: str | None = None, kind: str = "table"
     ) -> None:
-        seen = CatalogDataset(key, self.platform, key_name(key), kind, object_id, at, at)
-        self.datasets[key] = combine(self.datasets.get(key), seen)
+        """A sighting of a dataset: its times widen its span; its kind and id are combined.
+
+        Most rows of a window only widen a span, so spans are kept apart and mutable, and
+        joined to the datasets when the batch is built.
+        """
+        span = self._spans.get(key)
+        if span is None:
+            self.datasets[key] = CatalogDataset(
+                key, self.platform, key_name(key), kind, object_id, at, at
+            )
+            self._spans[key] = [at, at]
+            return
+        if at > span[1]:
+            span[1] = at
+        elif at < span[0]:
+            span[0] = at
+        old = self.datasets[key]
+        if kind in ("table", old.kind) and (not object_id or object_id == old.object_id):
+            return  # ``combine`` would change nothing but the span
+        seen = CatalogDataset(key, self.platform, old.name, kind, object_id, at, at)
+        self.datasets[key] = combine(old, seen)
 
     def _edge(
         self, up: str, down: str, level: str, at: datetime, details: dict, ok: bool, count: int = 1
     ) -> None:
+        count = 0 if self.counted is not None and self.counted(at) else count
         self.edges.setdefault((up, down, level), _Seen(at, at)).add(at, details, ok, count)
 
     def _read(self, principal: str, kind: str, key: str, at: datetime, count: int = 1) -> None:
-        self.reads.setdefault((principal, kind, key), _Seen(at, at)).add(at, {}, True, count)
+        count = 0 if self.counted is not None and self.counted(at) else count
+        self.reads.setdefault((principal, kind, key), _Seen(at, at)).add(at, (), True, count)
 
     def _record_renames(self, record: QueryRecord, result: ParseResult) -> None:
         if result.statement_type == "SWAP":
@@ -195,52 +237,43 @@ class WindowAssembly:
 
     def _add_edges(self, record, result, table_pairs: set[tuple[str, str]]) -> None:
         """Column edges, and dataset edges as leaky as their leakiest column edge."""
-        details = {
-            "transformation_type": _TRANSFORMATION.get(record.query_type, result.statement_type),
-            "query_id": record.query_id,
-            "job": record.job,
-            "job_version": job_version(record.text, self.platform),
-            "execution_status": record.execution_status,
-        }
         maskings: dict[tuple[str, str], list[str]] = {pair: [] for pair in table_pairs}
         at, ok, runs = record.start_time, record.succeeded, record.executions
+        statement = (record, result)
         for up, up_col, down, down_col, vocabulary in self._column_pairs(record, result):
-            masking, flow_type, subtype, masked = vocabulary
+            masking, flow_type = vocabulary[0], vocabulary[1]
             if ok:
                 self.columns.update({(up, up_col), (down, down_col)})
-            self._edge(
-                column_key(up, up_col),
-                column_key(down, down_col),
-                "column",
-                at,
-                {
-                    **details,
-                    "masking": masking,
-                    "flow_type": flow_type,
-                    "subtype": subtype,
-                    "masked": masked,
-                },
-                ok,
-                runs,
-            )
+            up_key, down_key = column_key(up, up_col), column_key(down, down_col)
+            self._edge(up_key, down_key, "column", at, (*statement, *vocabulary), ok, runs)
             found = maskings.setdefault((up, down), [])
             if carries_value(flow_type):  # a filter or join column says nothing of what lands
                 found.append(masking)
         for (up, down), seen in maskings.items():
-            masking = leakiest(*seen)
-            self._edge(up, down, "dataset", at, {**details, "masking": masking}, ok, runs)
+            vocabulary = (leakiest(*seen), None, None, None)
+            self._edge(up, down, "dataset", at, (*statement, *vocabulary), ok, runs)
+
+    def _details(self, latest: tuple) -> dict:
+        """An edge's latest-wins fields, from its latest statement and what it did to the value."""
+        record, result, masking, flow_type, subtype, masked = latest
+        return {
+            "transformation_type": _TRANSFORMATION.get(record.query_type, result.statement_type),
+            "query_id": record.query_id,
+            "job": record.job,
+            "job_version": self._job_version(record, result),
+            "execution_status": record.execution_status,
+            "masking": masking,
+            "flow_type": flow_type,
+            "subtype": subtype,
+            "masked": masked,
+        }
 
     def _column_pairs(self, record: QueryRecord, result: ParseResult) -> list[tuple]:
         """(upstream key, column, downstream key, column, vocabulary) for every column edge.
 
         The vocabulary is (masking, flow_type, subtype, masked), see ``graph.masking``.
         """
-        parsed = {}
-        for lineage in result.column_lineage:
-            down = self.key(lineage.table, record)
-            for up in lineage.upstreams:
-                pair = (self.key(up.table, record), up.column.lower(), down, lineage.column.lower())
-                parsed[pair] = upstream_vocabulary(up)
+        parsed = self._parsed_pairs(record, result)
         warehouse = [
             (
                 self.key(src.object_name, record),
@@ -259,11 +292,38 @@ class WindowAssembly:
             return [(*p, parsed.get(p, unknown)) for p in warehouse if p[0] and p[2]]
         return [(*p, vocabulary) for p, vocabulary in parsed.items() if p[0] and p[2]]
 
+    def _job_version(self, record: QueryRecord, result: ParseResult) -> str:
+        """The statement's fingerprint, once per parse result: the texts that share a cached
+        result share their fingerprint, and fingerprinting costs as much as a cache lookup."""
+        if (found := self._versions.get(id(result))) is not None and found[0] is result:
+            return found[1]
+        version = job_version(record.text, self.platform)
+        self._versions[id(result)] = (result, version)
+        return version
+
+    def _parsed_pairs(self, record: QueryRecord, result: ParseResult) -> dict:
+        """The parser's column edges as keyed pairs, worked out once per result and defaults."""
+        memo = (id(result), record.database, record.schema)
+        if (found := self._parsed.get(memo)) is not None and found[0] is result:
+            return found[1]
+        parsed = {}
+        for lineage in result.column_lineage:
+            down = self.key(lineage.table, record)
+            for up in lineage.upstreams:
+                pair = (self.key(up.table, record), up.column.lower(), down, lineage.column.lower())
+                parsed[pair] = upstream_vocabulary(up)
+        self._parsed[memo] = (result, parsed)  # the result is held: its id cannot be reused
+        return parsed
+
     # --- the window, for merging -------------------------------------------------------
     def batch(self) -> LineageBatch:
         """The window as one batch: observations aggregated per edge and per read."""
         renamed = dict(self.renames)
-        batch = LineageBatch(datasets=list(self.datasets.values()), renames=list(self.renames))
+        datasets = [
+            replace(d, first_seen=self._spans[k][0], last_seen=self._spans[k][1])
+            for k, d in self.datasets.items()
+        ]
+        batch = LineageBatch(datasets=datasets, renames=list(self.renames))
         known = {
             (key, c.column.lower()): c
             for key in self.datasets
@@ -282,7 +342,8 @@ class WindowAssembly:
                 last_seen=seen.last,
                 run_count=seen.count,
                 origin=self.origin,
-                **seen.latest,
+                additive=self.additive,
+                **self._details(seen.latest),
             )
             (batch.edges if seen.succeeded else batch.edges_if_known).append(observation)
         batch.reads = [
@@ -293,6 +354,7 @@ class WindowAssembly:
                 first_seen=s.first,
                 last_seen=s.last,
                 count=s.count,
+                additive=self.additive,
             )
             for (p, kind, key), s in self.reads.items()
         ]

@@ -7,6 +7,7 @@ earlier in the window (the assembly knows those). Filtered statements still coun
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -44,7 +45,7 @@ class QueryFilter:
 
     def materializing(self, query_type: str) -> bool:
         """A type matches itself and its ``_``-suffixed variants (ALTER: ALTER_TABLE_…)."""
-        return any(query_type == t or query_type.startswith(t + "_") for t in self.include_types)
+        return _materializing(query_type, self.include_types)
 
     def skip_reason(self, record: QueryRecord) -> str | None:
         """Why the statement is not lineage, or None to keep it."""
@@ -57,6 +58,12 @@ class QueryFilter:
         if self.exclude_temporary and TEMP_DDL.match(record.text):
             return "temporary table"
         return None
+
+
+@functools.lru_cache(maxsize=1024)
+def _materializing(query_type: str, include_types: tuple[str, ...]) -> bool:
+    # Asked twice per row of history, of a few dozen types: answered once per type.
+    return any(query_type == t or query_type.startswith(t + "_") for t in include_types)
 
 
 def temp_table_name(record: QueryRecord) -> str | None:

@@ -9,7 +9,8 @@ from typing import TypeVar
 from django.db.models import F, Q, QuerySet
 
 from graph.elements import registered_catalog
-from graph.models import Column, Dataset, IngestionRun, Source
+from graph.models import Backfill, Column, Dataset, IngestionRun, Source
+from graph.selectors.ingestion import stale_runs
 from graph.store import get_store
 from graph.store.base import Counts, StoreError
 
@@ -27,6 +28,18 @@ class Dashboard:
     graph_error: str
     last_run: IngestionRun | None
     recent_runs: list[IngestionRun]
+    ingestion_failure: IngestionFailure | None = None  # shown instead of the last run
+
+
+@dataclass(frozen=True)
+class IngestionFailure:
+    """Why the last ingestion is not a success: its last run failed, or its latest backfill."""
+
+    source: str
+    interrupted: bool  # the process running it stopped (killed, lost)
+    run: IngestionRun | None = None  # the last run, when it is the one that failed
+    backfill: Backfill | None = None  # else the latest backfill with windows not in
+    windows_not_in: int = 0
 
 
 @dataclass(frozen=True)
@@ -70,6 +83,32 @@ def dashboard_get() -> Dashboard:
         graph_error=graph_error,
         last_run=recent[0] if recent else None,
         recent_runs=recent,
+        ingestion_failure=ingestion_failure(last_run=recent[0] if recent else None),
+    )
+
+
+def ingestion_failure(*, last_run: IngestionRun | None) -> IngestionFailure | None:
+    """The failure "Last ingestion" must show: the last run's, else the latest backfill's.
+
+    A backfill counts as failed while any of its windows has failed (or lost its holder)
+    and not been retried into success, even if later syncs succeeded: its history is not in.
+    """
+    failed = Q(status=IngestionRun.Status.FAILED) | stale_runs()
+    if last_run is not None and IngestionRun.objects.filter(failed, pk=last_run.pk).exists():
+        return IngestionFailure(
+            source=last_run.source.name, interrupted=last_run.interrupted, run=last_run
+        )
+    backfill = Backfill.objects.select_related("source").order_by("-created", "-id").first()
+    if backfill is None:
+        return None
+    bad = backfill.runs.filter(failed)
+    if not (count := bad.count()):
+        return None
+    return IngestionFailure(
+        source=backfill.source.name,
+        interrupted=bad.filter(Q(interrupted=True) | stale_runs()).exists(),
+        backfill=backfill,
+        windows_not_in=count,
     )
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db.models import Count, F, Max, Min, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
 
 from graph.ingestion.completeness import Completeness, runs_completeness
 from graph.jobs import UNFINISHED, source_refusal
@@ -31,6 +34,9 @@ RECENT_BACKFILLS = 5
 MAX_LISTED_WINDOWS = 50
 
 
+MAX_LISTED_QUERY_IDS = 5
+
+
 @dataclass(frozen=True)
 class WindowIssue:
     """A window of a backfill that failed, or that could not parse some statements."""
@@ -40,10 +46,41 @@ class WindowIssue:
     window_end: datetime
     error: str
     parse_failures: int
+    interrupted: bool = False
+    query_ids: tuple[str, ...] = ()  # the first statements it could not parse
 
     @classmethod
     def of(cls, run: IngestionRun) -> WindowIssue:
-        return cls(run.pk, run.window_start, run.window_end, run.error, run.parse_failures)
+        ids: tuple[str, ...] = ()
+        if run.parse_failures:
+            failures = run.failures.order_by("id").values_list("query_id", flat=True)
+            ids = tuple(q or "—" for q in failures[:MAX_LISTED_QUERY_IDS])
+        return cls(
+            run.pk,
+            run.window_start,
+            run.window_end,
+            run.error,
+            run.parse_failures,
+            run.interrupted,
+            ids,
+        )
+
+
+def stale_runs() -> Q:
+    """Unfinished runs nobody will finish: their holder stopped renewing the lease.
+
+    What the sweeper will fail as interrupted — shown so before it runs (no beat, or not
+    yet): a running window's lease ran out, or a queued window's holder (an ``ingest``
+    process, or this web process without a broker) died. A queued window waiting for a
+    Celery worker is only late, not lost: the sweeper sends its message again.
+    """
+    now = timezone.now()
+    expired = Q(lease_expires_at__lt=now)
+    running = Q(status=IngestionRun.Status.RUNNING) & expired
+    orphan = Q(status=IngestionRun.Status.QUEUED) & expired
+    if not settings.CELERY_TASK_ALWAYS_EAGER:
+        orphan &= Q(executor=IngestionRun.Executor.PROCESS)
+    return running | orphan
 
 
 @dataclass(frozen=True)
@@ -56,11 +93,16 @@ class ErrorGroup:
     last: WindowIssue
 
 
+# The moment of an interruption differs per window; the interruption is the same.
+_HEARTBEAT_SINCE = re.compile(r" \(no heartbeat since [^)]*\)")
+
+
 def error_groups(failed: list[WindowIssue]) -> list[ErrorGroup]:
     """Failed windows grouped by their error text, most windows first (oldest first within)."""
     groups: dict[str, list[WindowIssue]] = {}
     for issue in sorted(failed, key=lambda issue: issue.window_start):
-        groups.setdefault(issue.error.strip() or "no reason recorded", []).append(issue)
+        error = _HEARTBEAT_SINCE.sub("", issue.error.strip())
+        groups.setdefault(error or "no reason recorded", []).append(issue)
     ordered = sorted(groups.items(), key=lambda item: (-len(item[1]), item[1][0].window_start))
     return [ErrorGroup(error, len(issues), issues[0], issues[-1]) for error, issues in ordered]
 
@@ -72,7 +114,7 @@ class BackfillProgress:
     backfill: Backfill
     windows_total: int
     windows_succeeded: int
-    windows_failed: int
+    windows_failed: int  # failed for good, interrupted ones included
     windows_running: int
     windows_queued: int
     rows_read: int
@@ -88,6 +130,7 @@ class BackfillProgress:
     parse_failure_windows: list[WindowIssue]  # succeeded windows with unparsed statements
     completeness: Completeness | None
     retry_refusal: str | None  # why its failed windows cannot be retried from the page
+    windows_interrupted: int = 0  # of the failed, those whose process stopped under them
 
     @property
     def windows_done(self) -> int:
@@ -99,9 +142,15 @@ class BackfillProgress:
 
     @property
     def state(self) -> str:
-        """queued (nothing started) | running | succeeded | failed (finished with failed windows)."""
+        """queued (nothing started) | running | succeeded | failed | interrupted.
+
+        Failed and interrupted are both finished with windows that are not in; interrupted
+        when a process running the backfill stopped under some of them.
+        """
         if not self.finished:
             return "running" if self.windows_running or self.windows_done else "queued"
+        if self.windows_interrupted:
+            return "interrupted"
         return "failed" if self.windows_failed else "succeeded"
 
     @property
@@ -132,19 +181,20 @@ def backfill_get(*, pk: int) -> Backfill:
 
 
 def backfill_progress(*, backfill: Backfill) -> BackfillProgress:
-    """The backfill's progress, read from its IngestionRun rows (a handful of small queries)."""
+    """The backfill's progress, read from its IngestionRun rows (a handful of small queries).
+
+    A window whose holder went silent counts as interrupted (failed) at once, whether or
+    not the sweeper has been by yet: the page never shows a dead backfill as running.
+    """
     runs = backfill.runs.all()
-    status = IngestionRun.Status
+    status, stale = IngestionRun.Status, stale_runs()
+    failed = Q(status=status.FAILED) | stale
     totals = runs.aggregate(
-        **{
-            name: Count("pk", filter=Q(status=value))
-            for name, value in (
-                ("succeeded", status.SUCCEEDED),
-                ("failed", status.FAILED),
-                ("running", status.RUNNING),
-                ("queued", status.QUEUED),
-            )
-        },
+        succeeded=Count("pk", filter=Q(status=status.SUCCEEDED)),
+        failed=Count("pk", filter=failed),
+        interrupted=Count("pk", filter=Q(status=status.FAILED, interrupted=True) | stale),
+        running=Count("pk", filter=Q(status=status.RUNNING) & ~stale),
+        queued=Count("pk", filter=Q(status=status.QUEUED) & ~stale),
         **{
             name: Coalesce(Sum(name), 0)
             for name in (
@@ -161,14 +211,15 @@ def backfill_progress(*, backfill: Backfill) -> BackfillProgress:
     )
     counted = sum(totals[name] for name in ("succeeded", "failed", "running", "queued"))
     by_window = runs.order_by("window_start")
-    failed = by_window.filter(status=status.FAILED)[:MAX_LISTED_WINDOWS]
     unparsed = by_window.filter(status=status.SUCCEEDED, parse_failures__gt=0)
+    failed_windows = [_failed(run) for run in by_window.filter(failed)]
     finished = totals["running"] + totals["queued"] == 0
     return BackfillProgress(
         backfill=backfill,
         windows_total=max(backfill.windows_total, counted),
         windows_succeeded=totals["succeeded"],
         windows_failed=totals["failed"],
+        windows_interrupted=totals["interrupted"],
         windows_running=totals["running"],
         windows_queued=totals["queued"],
         rows_read=totals["rows_read"],
@@ -179,13 +230,28 @@ def backfill_progress(*, backfill: Backfill) -> BackfillProgress:
         busy_seconds=totals["busy"],
         started_at=totals["started_at"],
         finished_at=totals["finished_at"] if finished else None,
-        errors=[WindowIssue.of(run) for run in failed],
-        error_groups=error_groups(
-            [WindowIssue.of(run) for run in by_window.filter(status=status.FAILED)]
-        ),
+        errors=failed_windows[:MAX_LISTED_WINDOWS],
+        error_groups=error_groups(failed_windows),
         parse_failure_windows=[WindowIssue.of(run) for run in unparsed[:MAX_LISTED_WINDOWS]],
         completeness=runs_completeness(runs=runs),
         retry_refusal=source_refusal(backfill.source),
+    )
+
+
+def _failed(run: IngestionRun) -> WindowIssue:
+    """A failed window, or one whose holder died and that the sweeper has not failed yet."""
+    issue = WindowIssue.of(run)
+    if run.status == IngestionRun.Status.FAILED:
+        return issue
+    holder = run.get_executor_display()
+    return WindowIssue(
+        run.pk,
+        run.window_start,
+        run.window_end,
+        f"Interrupted: the {holder} {'running' if run.started_at else 'holding'} it stopped "
+        "(no heartbeat within its lease)",
+        run.parse_failures,
+        interrupted=True,
     )
 
 

@@ -33,6 +33,7 @@ def build_store(*, uri: str | None = None, auth: str | None = None) -> GraphStor
         auth=settings.NEO4J_AUTH if auth is None else auth,
         database=settings.NEO4J_DATABASE,
         indexes=engine().graph.indexes,
+        retry_seconds=settings.NEO4J_RETRY_SECONDS,
     )
 
 

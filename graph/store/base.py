@@ -12,10 +12,14 @@ Semantics every backend keeps:
 * Edges point upstream → downstream. An edge joins two datasets or two columns.
 * Merging is idempotent: merging the same observations twice changes nothing.
   An observation widens ``first_seen``/``last_seen``; its ``run_count`` is added only
-  when it extends the known time range (a replayed window lies inside it), and the
-  latest observation (greatest ``last_seen``) sets ``transformation_type``,
-  ``query_id``, ``job``, ``job_version``, ``execution_status``, ``masking``, the
-  OpenLineage vocabulary ``flow_type``/``subtype``/``masked`` and ``description``.
+  when it extends the known time range (a replayed window lies inside it) — unless it is
+  ``additive``: then the caller has already left out the runs merged before (ingestion
+  keeps a ledger of the windows it merged, see ``ingest_state``), and its ``run_count``
+  (0 for a replay) is always added, in whatever order windows arrive. The same holds
+  for a read's ``count``. The latest observation (greatest ``last_seen``) sets
+  ``transformation_type``, ``query_id``, ``job``, ``job_version``, ``execution_status``,
+  ``masking``, the OpenLineage vocabulary ``flow_type``/``subtype``/``masked`` and
+  ``description``.
 * Every observation has an ``origin`` (:data:`ORIGINS`), and origins rank: what the
   warehouse's own query history saw outranks dbt artifacts, which outrank OpenLineage
   events. An edge's fields (times and ``run_count`` included) belong to the highest-ranked
@@ -38,13 +42,19 @@ Semantics every backend keeps:
   dataset's grants with it; grants merged under a former key land on the renamed dataset.
 * ``who_can_read`` follows role membership: a role granted to another role passes its
   privileges on, so the member can read what the role it was granted can.
+* ``unit()`` makes the writes inside it one unit that commits or fails whole (Neo4j: one
+  transaction; embedded: a savepoint). ``ingest_state`` keeps a small JSON document per
+  scope beside the graph — ingestion's ledger of what it merged — written in the same
+  unit as the lineage it describes and cleared with it.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
+from typing import Any
 
 from graph.keys import column_key
 
@@ -130,6 +140,22 @@ class GraphStore(ABC):
 
     def close(self) -> None:  # noqa: B027 - an optional hook; nothing to release by default
         """Release connections."""
+
+    @contextmanager
+    def unit(self) -> Iterator[None]:
+        """The writes inside commit together, or not at all.
+
+        The default suits a store that writes inside the caller's database transaction.
+        """
+        yield
+
+    @abstractmethod
+    def ingest_state(self, scope: str) -> dict[str, Any] | None:
+        """The JSON document kept for ``scope`` (None if there is none)."""
+
+    @abstractmethod
+    def ingest_state_save(self, scope: str, state: dict[str, Any]) -> None:
+        """Keep ``state`` for ``scope``, replacing what was there."""
 
     # --- writes (batched, idempotent) ---------------------------------------
     @abstractmethod

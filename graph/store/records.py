@@ -79,6 +79,7 @@ class EdgeObservation:
     # What the producer said the transformation does (e.g. "SHA2(EMAIL, 256)"), if anything.
     description: str | None = None
     origin: str = "warehouse"  # one of ORIGINS: whose word this observation is
+    additive: bool = False  # run_count counts only runs never merged before: always add it
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,7 @@ class ReadObservation:
     first_seen: datetime
     last_seen: datetime
     count: int = 1
+    additive: bool = False  # count counts only reads never merged before: always add it
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import template
 
 from graph import presenters
-from graph.selectors.catalog import SearchHit
+from graph.selectors.catalog import IngestionFailure, SearchHit
 from graph.selectors.ingestion import BackfillProgress, WindowIssue
 
 register = template.Library()
@@ -27,3 +27,9 @@ def window_issue_words(issue: WindowIssue) -> dict[str, str]:
 def search_hit_url(hit: SearchHit) -> str:
     """The page a search hit links to."""
     return presenters.search_hit_url(hit)
+
+
+@register.filter
+def ingestion_failure_words(failure: IngestionFailure) -> dict[str, str]:
+    """The dashboard's failed "Last ingestion": label, detail and link."""
+    return presenters.ingestion_failure_words(failure)

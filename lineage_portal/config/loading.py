@@ -211,13 +211,19 @@ def _check_telemetry(telemetry: dict[str, Any]) -> None:
     telemetry["provider"] = _one_of(
         "telemetry.provider", telemetry["provider"].lower(), schema.PROVIDERS
     )
-    for key in ("backfill_days", "scan_interval_minutes", "window_hours", "batch_size"):
+    for key in (
+        "backfill_days",
+        "scan_interval_minutes",
+        "window_hours",
+        "batch_size",
+        "lease_seconds",
+        "visibility_timeout_seconds",
+    ):
         if telemetry[key] <= 0:
             raise ConfigError(f"telemetry.{key}: must be a positive number")
     if telemetry["window_hours"] > 24:
         raise ConfigError("telemetry.window_hours: at most 24 (query windows of at most a day)")
-    if telemetry["retry"]["attempts"] <= 0:
-        raise ConfigError("telemetry.retry.attempts: must be a positive number")
+    _check_retry(telemetry["retry"], telemetry["visibility_timeout_seconds"])
     filters = telemetry["query_filters"]
     dotted = "telemetry.query_filters.include_types"
     kinds = [kind.upper() for kind in _strings(dotted, filters["include_types"])]
@@ -233,6 +239,20 @@ def _check_telemetry(telemetry: dict[str, Any]) -> None:
     filters["exclude_users"] = _strings(
         "telemetry.query_filters.exclude_users", filters["exclude_users"]
     )
+
+
+def _check_retry(retry: dict[str, Any], visibility_timeout_seconds: int) -> None:
+    if retry["attempts"] < 1:
+        raise ConfigError("telemetry.retry.attempts: at least 1 (the first attempt counts)")
+    for key in ("backoff_seconds", "backoff_max_seconds"):
+        if retry[key] < 0:
+            raise ConfigError(f"telemetry.retry.{key}: must not be negative")
+    if retry["backoff_max_seconds"] >= visibility_timeout_seconds:
+        # A retry waiting longer than the visibility timeout would be delivered twice.
+        raise ConfigError(
+            "telemetry.retry.backoff_max_seconds: must be shorter than "
+            "telemetry.visibility_timeout_seconds"
+        )
 
 
 def _check_graph(graph: dict[str, Any]) -> None:

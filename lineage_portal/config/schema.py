@@ -53,6 +53,7 @@ GRAPH_INDEXES = (
     "dataset_object_id",
     "column_dataset_key",
     "alias_target",
+    "ingest_state_scope",
 )
 
 DEFAULT_INCLUDE_TYPES = [
@@ -74,7 +75,13 @@ DEFAULTS: dict[str, Any] = {
         "scan_interval_minutes": 15,
         "window_hours": 24,
         "batch_size": 5000,
-        "retry": {"attempts": 3, "backoff_seconds": 5},
+        "retry": {"attempts": 3, "backoff_seconds": 5, "backoff_max_seconds": 300, "jitter": True},
+        # A running window's lease: heartbeats renew it every quarter of it; a window whose
+        # lease ran out (its process was killed) is swept, queued again or failed.
+        "lease_seconds": 60,
+        # How long the broker keeps a delivered message unacknowledged before it sends it
+        # again, and how long a queued window may wait before the sweeper resends it.
+        "visibility_timeout_seconds": 1800,
         "query_filters": {
             "include_types": DEFAULT_INCLUDE_TYPES,
             "exclude_temporary": True,

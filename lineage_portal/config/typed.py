@@ -16,10 +16,16 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Retry:
-    """How often a failed ingestion window is tried, and the first pause between tries."""
+    """How often a failed ingestion window is tried, and the pauses between tries.
+
+    The pause doubles from ``backoff_seconds`` up to ``backoff_max_seconds``; ``jitter``
+    spreads retries of many windows so they do not all come back at once.
+    """
 
     attempts: int
     backoff_seconds: int
+    backoff_max_seconds: int
+    jitter: bool
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,8 @@ class Telemetry:
     window_hours: int
     batch_size: int
     retry: Retry
+    lease_seconds: int
+    visibility_timeout_seconds: int
     query_filters: QueryFilters
 
 
@@ -161,6 +169,8 @@ def build_engine(config: dict[str, Any]) -> Engine:
             window_hours=t["window_hours"],
             batch_size=t["batch_size"],
             retry=Retry(**t["retry"]),
+            lease_seconds=t["lease_seconds"],
+            visibility_timeout_seconds=t["visibility_timeout_seconds"],
             query_filters=QueryFilters(
                 include_types=tuple(filters["include_types"]),
                 exclude_temporary=filters["exclude_temporary"],

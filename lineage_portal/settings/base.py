@@ -242,6 +242,9 @@ CSV_IMPORT_DIR = _setting("CSV_IMPORT_DIR", env.str, default=str(BASE_DIR / "var
 NEO4J_URI = LINEAGE_CONFIG["graph"]["uri"]
 NEO4J_AUTH = LINEAGE_CONFIG["graph"]["credentials"] or "none"
 NEO4J_DATABASE = _setting("NEO4J_DATABASE", env.str, default="neo4j")
+# How long the driver retries a transaction that failed transiently before the window fails
+# and Celery's retry policy takes over.
+NEO4J_RETRY_SECONDS = _setting("NEO4J_RETRY_SECONDS", env.float, default=30.0)
 _NEO4J_SCHEMES = {"bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc"}
 if NEO4J_URI and NEO4J_URI.split("://", 1)[0] not in _NEO4J_SCHEMES:
     raise ImproperlyConfigured(
@@ -262,6 +265,10 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+# A window keeps running when the broker connection drops (Redis restarting): its result
+# goes to the database, not the broker, and a second delivery of its message is harmless.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # --- E-mail (alerts) ----------------------------------------------------------------
 # SMTP comes from the environment (EMAIL_URL, e.g. smtp+tls://user:pass@mail:587);
@@ -326,7 +333,17 @@ LOGGING = {
     },
 }
 
-# Incremental sync on Celery beat, every `telemetry.scan_interval_minutes`.
+# Redis redelivers a message nobody acknowledged after the visibility timeout (Redis's
+# default is 1 h). Set on purpose from `telemetry.visibility_timeout_seconds`: longer than
+# any retry's wait (the config refuses otherwise), since a message waiting for its
+# countdown is unacknowledged too. A killed worker's window does not wait for it: the
+# sweeper queues it again as soon as its lease runs out. See docs/operations.md.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": LINEAGE_CONFIG["telemetry"]["visibility_timeout_seconds"],
+}
+
+# Incremental sync on Celery beat, every `telemetry.scan_interval_minutes`, and the
+# sweeper of interrupted windows, every `telemetry.lease_seconds`.
 # The audit chain is verified from its last checkpoint and anchored every
 # AUDIT_CHECKPOINT_MINUTES, and recomputed in full once a day; the alerts' daily digest
 # at `monitoring.digest_hour` (UTC).
@@ -334,6 +351,10 @@ CELERY_BEAT_SCHEDULE = {
     "incremental-sync": {
         "task": "graph.tasks.incremental_sync_task",
         "schedule": 60.0 * LINEAGE_CONFIG["telemetry"]["scan_interval_minutes"],
+    },
+    "sweep-interrupted-windows": {
+        "task": "graph.tasks.sweep_task",
+        "schedule": float(LINEAGE_CONFIG["telemetry"]["lease_seconds"]),
     },
     "audit-checkpoint": {
         "task": "governance.tasks.audit_checkpoint_task",

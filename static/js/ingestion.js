@@ -17,7 +17,8 @@
   var POLL_MS = 2000;
   // The panel's data-fields that take the server's words as they are.
   var WORDED = [
-    "state_label", "windows_done", "windows_total", "windows_failed", "rows_read",
+    "state_label", "windows_done", "windows_total", "windows_failed", "windows_interrupted",
+    "rows_read",
     "statements_kept", "statements_filtered", "edges_written", "parse_failures",
     "percent", "rows_per_second", "eta_text", "window_states", "completeness_scope",
   ];
@@ -108,7 +109,8 @@
     WORDED.forEach(function (name) { setText(panel, name, progress.words[name]); });
     drawBar(panel, progress);
     show(panel, "succeeded", progress.state === "succeeded");
-    show(panel, "failed", progress.state === "failed");
+    show(panel, "failed", progress.state === "failed" || progress.state === "interrupted");
+    show(panel, "interrupted", progress.windows_interrupted > 0);
     errorGroups(panel, progress.error_groups || []);
     drawCompleteness(panel, progress);
     panel.dataset.state = progress.state;

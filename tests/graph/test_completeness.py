@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 from datetime import timedelta
 
@@ -10,7 +11,7 @@ import snowflake.connector
 from django.core.management import call_command
 from django.urls import reverse
 
-from graph.ingestion import ingest_window
+from graph.ingestion import backfill, ingest_window, run_execute
 from graph.ingestion.completeness import Completeness, run_completeness, runs_completeness
 from graph.models import Backfill, IngestionRun
 from graph.sources.snowflake import SnowflakeSource
@@ -236,3 +237,76 @@ def test_the_ingest_command_ends_with_the_completeness_figure(embedded_store, de
 )
 def test_the_figure_in_words(figure, summary):
     assert figure.summary == summary
+
+
+# --- windows that are not in ---------------------------------------------------------------
+
+
+def unreachable_store():
+    """A real Neo4j store whose server is not there: every write fails, as when Neo4j stops."""
+    from graph.store.neo4j import Neo4jStore
+
+    return Neo4jStore(uri="bolt://127.0.0.1:9", retry_seconds=0.2)
+
+
+def test_a_backfill_with_a_failed_window_is_never_complete(
+    embedded_store, demo_source_row, demo, client, django_user_model
+):
+    end = demo.history.end
+    days = [(end - timedelta(days=n + 1), end - timedelta(days=n)) for n in reversed(range(3))]
+    job = backfill(source=demo_source_row, days=3, window_hours=24, end=end)
+    first, middle, last = job.runs.order_by("window_start")
+    down = unreachable_store()
+
+    for run, store in ((first, embedded_store), (middle, down), (last, embedded_store)):
+        with contextlib.suppress(Exception):
+            run_execute(run=run, store=store)
+    down.close()
+
+    middle.refresh_from_db()
+    assert middle.status == IngestionRun.Status.FAILED
+    # The warehouse still answered: the failed window's statements are counted as missing.
+    in_middle = generated_count(demo.history, *days[1])
+    assert middle.warehouse_statements == in_middle > 0
+    figure = runs_completeness(runs=job.runs.all())
+    assert not figure.complete and figure.windows_missing == 1
+    assert figure.missing >= in_middle
+    assert figure.ran == generated_count(demo.history, days[0][0], end)
+    assert "none missing" not in figure.summary
+    assert f"1 window not ingested (failed or not yet run) holding {in_middle:,}" in figure.summary
+    # "Synced up to" stops before the failed window, though the next one succeeded.
+    demo_source_row.refresh_from_db()
+    assert demo_source_row.watermark == days[0][1]
+
+    client.force_login(django_user_model.objects.create_user("ada", password="pw"))
+    html = client.get(reverse("home")).content.decode()
+    assert "Last ingestion" in html and "status-failed" in html
+    assert f"backfill #{job.pk}: 1 of 3 windows not in" in html
+
+
+def test_a_statement_the_parser_cannot_read_is_missing_with_its_query_id(
+    embedded_store, demo_source_row, demo, extra_history, client, django_user_model
+):
+    at = demo.history.end + timedelta(days=6)
+    kpis = "SELECT KPI_DATE FROM MARTS.FINANCE_KPIS"
+    extra_history("q-good", f"CREATE OR REPLACE TABLE MARTS.T_GOOD AS {kpis}", at)
+    # Parsed as opaque commands: no error from the parser, and no table either (the SQL
+    # that EXECUTE IMMEDIATE runs is in a variable, not in the statement).
+    extra_history("q-exec", "EXECUTE IMMEDIATE :STMT", at, query_type="INSERT")
+    extra_history("q-call", "CALL MARTS.REFRESH_KPIS()", at, query_type="MERGE")
+    start = at - timedelta(hours=1)
+    job = backfill(source=demo_source_row, days=1, window_hours=2, end=at + timedelta(hours=1))
+    run = job.runs.get(window_start=start)
+    run_execute(run=run, store=embedded_store)
+
+    run.refresh_from_db()
+    assert run.warehouse_statements == 3 and run.statements_with_lineage == 1
+    assert sorted(run.failures.values_list("query_id", flat=True)) == ["q-call", "q-exec"]
+    figure = run_completeness(run=run)
+    assert (
+        figure.missing == 2 and "1 of 3 materializing statements produced lineage" in figure.summary
+    )
+
+    client.force_login(django_user_model.objects.create_user("ada", password="pw"))
+    html = client.get(reverse("backfill_detail", kwargs={"pk": job.pk})).content.decode()
+    assert "2 parse failures: q-exec, q-call" in html or "2 parse failures: q-call, q-exec" in html

@@ -62,7 +62,7 @@ def column(name: str, column_name: str) -> ColumnNode:
     return ColumnNode(key=col(name, column_name), dataset_key=ds(name), name=column_name)
 
 
-def read(who: str, key: str, first: int, last: int, count: int = 1) -> ReadObservation:
+def read(who: str, key: str, first: int, last: int, count: int = 1, **extra) -> ReadObservation:
     return ReadObservation(
         principal=who,
         principal_kind="user",
@@ -70,6 +70,7 @@ def read(who: str, key: str, first: int, last: int, count: int = 1) -> ReadObser
         first_seen=day(first),
         last_seen=day(last),
         count=count,
+        **extra,
     )
 
 
@@ -155,6 +156,37 @@ def test_run_count_adds_only_when_the_time_range_widens(store):
     edge = only_edge(store, ds("a"), ds("b"))
     assert (edge.run_count, edge.first_seen, edge.last_seen) == (6, day(5), day(14))
     assert edge.first_seen.tzinfo is not None and edge.first_seen.utcoffset().total_seconds() == 0
+
+
+def test_additive_observations_add_their_runs_in_any_order(store):
+    # Windows of days 1, 3 and 2, in that order; the caller counts only runs never merged.
+    store.merge_edges([obs(ds("a"), ds("b"), 1, 1, run_count=2, additive=True)])
+    store.merge_edges([obs(ds("a"), ds("b"), 3, 3, run_count=4, additive=True)])
+    store.merge_edges([obs(ds("a"), ds("b"), 2, 2, run_count=1, additive=True)])  # inside
+    store.merge_edges([obs(ds("a"), ds("b"), 2, 2, run_count=0, additive=True)])  # a replay
+    [edge] = store.edges_of(ds("b"))
+    assert (edge.run_count, edge.first_seen, edge.last_seen) == (7, day(1), day(3))
+    t = ds("t")
+    store.merge_reads([read("alice", t, 5, 5, 2, additive=True)])
+    store.merge_reads([read("alice", t, 1, 9, 3, additive=True), read("bob", t, 4, 4, 0)])
+    assert {(r.principal, r.count) for r in store.readers(t)} == {("alice", 5), ("bob", 0)}
+
+
+def test_a_unit_commits_whole_or_not_at_all(store):
+    with pytest.raises(RuntimeError, match="stopped mid-window"):
+        with store.unit():
+            store.merge_edges([obs(ds("a"), ds("b"), 1, 2)])
+            assert [e.upstream for e in store.edges_of(ds("b"))] == [ds("a")]  # sees its writes
+            store.ingest_state_save("snowflake:prod", {"windows": [["x", "y"]]})
+            raise RuntimeError("stopped mid-window")
+    assert store.edges_of(ds("b")) == [] and store.ingest_state("snowflake:prod") is None
+    with store.unit():
+        store.merge_edges([obs(ds("a"), ds("c"), 1, 2)])
+        store.ingest_state_save("snowflake:prod", {"windows": [["a", "b"]]})
+    assert [e.downstream for e in store.edges_of(ds("c"))] == [ds("c")]
+    assert store.ingest_state("snowflake:prod") == {"windows": [["a", "b"]]}
+    store.clear()
+    assert store.ingest_state("snowflake:prod") is None
 
 
 def test_repeats_within_one_batch_apply_in_order(store):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import time
 import uuid
 from datetime import timedelta
@@ -63,9 +62,9 @@ def test_backfill_task_queues_and_runs_one_task_per_window(
     demo, db, django_capture_on_commit_callbacks
 ):
     source = demo_source(demo)
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+    with django_capture_on_commit_callbacks(execute=True):
         queued = backfill_task.delay(source.pk, 2).get()
-    assert queued == len(callbacks) == 2
+    assert queued == 2
     runs = IngestionRun.objects.filter(source=source)
     assert runs.count() == 2 and {r.status for r in runs} == {IngestionRun.Status.SUCCEEDED}
 
@@ -86,23 +85,40 @@ def test_incremental_sync_continues_from_the_watermark(
     assert source.watermark == run.window_end
 
 
-def test_a_failing_window_is_retried_then_recorded(db, settings):
-    config = copy.deepcopy(settings.LINEAGE_CONFIG)
-    config["telemetry"]["retry"] = {"attempts": 3, "backoff_seconds": 0}
-    settings.LINEAGE_CONFIG = config
+def test_retries_are_celerys_own_from_the_configured_policy(settings):
+    retry = settings.LINEAGE_CONFIG["telemetry"]["retry"]
+    assert ingest_window_task.autoretry_for == (Exception,)
+    assert ingest_window_task.max_retries == retry["attempts"] - 1
+    assert ingest_window_task.retry_backoff == retry["backoff_seconds"]
+    assert ingest_window_task.retry_backoff_max == retry["backoff_max_seconds"]
+    assert ingest_window_task.retry_jitter is retry["jitter"]
+
+
+def test_a_failing_window_is_retried_then_recorded_failed_once(db):
     source = Source.objects.create(name="no-fetcher", kind=Source.Kind.DBT)
     run = IngestionRun.objects.create(
         source=source, window_start=source.created - timedelta(days=1), window_end=source.created
     )
+    from celery.signals import task_retry
+
     from lineage_portal.celery import app
 
+    between_attempts = []
+
+    def record(**kwargs):
+        between_attempts.append(IngestionRun.objects.get(pk=run.pk).status)
+
+    task_retry.connect(record, weak=False)
     # Eagerly run tasks only retry when they do not propagate errors, as on a worker.
     app.conf.task_eager_propagates = False
     try:
         result = ingest_window_task.apply((run.pk,))
     finally:
         app.conf.task_eager_propagates = True
+        task_retry.disconnect(record)
     assert result.failed() and isinstance(result.result, ValueError)
     run.refresh_from_db()
     assert run.status == IngestionRun.Status.FAILED and run.attempts == 3
     assert "no fetcher for kind 'dbt'" in run.error
+    # Between attempts the window waits for its retry: it is recorded failed once, at the end.
+    assert between_attempts == [IngestionRun.Status.QUEUED] * 2

@@ -42,7 +42,14 @@ def test_repo_config_loads_with_documented_defaults():
     config = load_config(ROOT / "lineage-engine.config.yaml", environ={})
     assert config["telemetry"]["backfill_days"] == 90
     assert config["telemetry"]["scan_interval_minutes"] == 15
-    assert config["telemetry"]["retry"] == {"attempts": 3, "backoff_seconds": 5}
+    assert config["telemetry"]["retry"] == {
+        "attempts": 3,
+        "backoff_seconds": 5,
+        "backoff_max_seconds": 300,
+        "jitter": True,
+    }
+    assert config["telemetry"]["lease_seconds"] == 60
+    assert config["telemetry"]["visibility_timeout_seconds"] == 1800
     assert config["compliance"]["risk_thresholds"]["pii_exposure"] == "HIGH"
     assert config["monitoring"]["slack_webhook"] == ""
     assert config["graph"]["type"] == "auto"
@@ -171,6 +178,12 @@ def test_unset_variable_is_an_error_naming_it(tmp_path):
         ({"compliance": {"risk_tags": {"health": ["phi"]}}}, "compliance.risk_tags.health"),
         ({"compliance": {"risk_tags": {"financial_data": ["pii"]}}}, "compliance.risk_tags"),
         ({"telemetry": {"window_hours": 48}}, "telemetry.window_hours"),
+        ({"telemetry": {"lease_seconds": 0}}, "telemetry.lease_seconds"),
+        ({"telemetry": {"retry": {"attempts": 0}}}, "telemetry.retry.attempts: at least 1"),
+        (
+            {"telemetry": {"retry": {"backoff_max_seconds": 1800}}},
+            "telemetry.retry.backoff_max_seconds: must be shorter than",
+        ),
         ({"telemetry": {"provider": "oracle"}}, "telemetry.provider"),
         ({"graph": {"type": "memgraph"}}, "graph.type"),
         ({"graph": {"backend": "memgraph"}}, "graph.backend (graph.type)"),
@@ -256,6 +269,8 @@ def test_engine_is_typed_frozen_and_follows_the_settings():
 
     config = engine()
     assert config.telemetry.retry.attempts == 3
+    assert config.telemetry.retry.backoff_max_seconds == 300
+    assert config.telemetry.lease_seconds == 60
     with pytest.raises(dataclasses.FrozenInstanceError):
         config.telemetry.window_hours = 1  # type: ignore[misc]
     changed = validate_config({"telemetry": {"window_hours": 6}})

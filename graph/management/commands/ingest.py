@@ -6,8 +6,11 @@ from django.core.management.base import BaseCommand, CommandError
 
 from graph import ingestion
 from graph.ingestion.completeness import runs_completeness
-from graph.models import IngestionRun, Source
+from graph.ingestion.merge import runs_requeue
+from graph.ingestion.windows import backfill_resumable, failed_sync_windows
+from graph.models import Backfill, IngestionRun, Source
 from graph.sources import PULLED_KINDS
+from graph.tasks import runs_swept
 from lineage_portal.config import engine
 
 
@@ -15,7 +18,9 @@ class Command(BaseCommand):
     help = (
         "Ingest SOURCE's query history window by window in this process (no Celery), with "
         "progress. --backfill-days N loads the last N days; --sync continues from the "
-        "watermark. Without either: sync when there is a watermark, else the configured backfill."
+        "watermark. Without either: sync when there is a watermark, else the configured "
+        "backfill. A backfill whose windows are not all in (this command was stopped, or "
+        "windows failed) is resumed: only those windows run."
     )
 
     def add_arguments(self, parser):
@@ -29,32 +34,24 @@ class Command(BaseCommand):
             default=engine().telemetry.window_hours,
             help="hours per backfill window (default: telemetry.window_hours)",
         )
+        parser.add_argument(
+            "--new-backfill",
+            action="store_true",
+            help="start a new backfill even if the last one has windows left",
+        )
 
     def handle(self, *args, source: str, backfill_days, sync: bool, window_hours: int, **options):
         from graph.store import get_store
 
-        found = Source.objects.filter(name=source).first()
-        if found is None:
-            known = ", ".join(Source.objects.values_list("name", flat=True)) or "none"
-            raise CommandError(f"no source named {source!r} (known: {known})")
-        if found.kind not in PULLED_KINDS:
-            raise CommandError(f"source {source!r} is a {found.kind} source: its lineage is pushed")
+        found = self._source(source)
         if backfill_days is not None and backfill_days <= 0:
             raise CommandError("--backfill-days must be a positive number of days")
-        if backfill_days is None and not sync and found.watermark is None:
-            backfill_days = engine().telemetry.backfill_days
+        swept = runs_swept()
+        if swept.interrupted:
+            self.stdout.write(f"{len(swept.interrupted)} interrupted window(s) found")
         store = get_store()
         store.ensure_schema()
-        if backfill_days:
-            job = ingestion.backfill(
-                source=found,
-                days=backfill_days,
-                window_hours=window_hours,
-                created_by="manage.py ingest",
-            )
-            runs = list(job.runs.all())
-        else:
-            runs = ingestion.sync_windows(source=found)
+        runs = self._runs(found, backfill_days, sync, window_hours, options["new_backfill"])
         if not runs:
             self.stdout.write("Nothing to ingest: the watermark is up to date.")
             return
@@ -73,6 +70,52 @@ class Command(BaseCommand):
             raise CommandError(
                 f"{len(done.failed)} window(s) failed; run the command again to retry"
             )
+
+    def _source(self, name: str) -> Source:
+        found = Source.objects.filter(name=name).first()
+        if found is None:
+            known = ", ".join(Source.objects.values_list("name", flat=True)) or "none"
+            raise CommandError(f"no source named {name!r} (known: {known})")
+        if found.kind not in PULLED_KINDS:
+            raise CommandError(f"source {name!r} is a {found.kind} source: its lineage is pushed")
+        return found
+
+    def _runs(
+        self, source: Source, days: int | None, sync: bool, window_hours: int, new: bool
+    ) -> list[IngestionRun]:
+        """The windows to run: a resumed or new backfill, or the sync's failed and new windows."""
+        resumable = None if new or sync else backfill_resumable(source=source)
+        if resumable is not None:
+            return self._resume(resumable)
+        if days is None and not sync and source.watermark is None:
+            days = engine().telemetry.backfill_days
+        if days:
+            job = ingestion.backfill(
+                source=source, days=days, window_hours=window_hours, created_by="manage.py ingest"
+            )
+            return list(job.runs.all())
+        return failed_sync_windows(source=source) + ingestion.sync_windows(source=source)
+
+    def _resume(self, job: Backfill) -> list[IngestionRun]:
+        left = job.runs.exclude(status=IngestionRun.Status.SUCCEEDED)
+        busy = left.filter(status__in=(IngestionRun.Status.QUEUED, IngestionRun.Status.RUNNING))
+        if (holder := busy.first()) is not None:
+            where = (
+                "on the Celery workers"
+                if holder.executor == IngestionRun.Executor.CELERY
+                else "in another ingest process"
+            )
+            raise CommandError(
+                f"backfill #{job.pk} of {job.source.name} is in progress {where}; "
+                "follow it on the ingestion page"
+            )
+        runs_requeue(run_ids=list(left.values_list("pk", flat=True)))
+        runs = list(left.order_by("window_start"))
+        self.stdout.write(
+            f"Resuming backfill #{job.pk} ({job.start:%Y-%m-%d} .. {job.end:%Y-%m-%d}): "
+            f"{len(runs)} of {job.windows_total} windows left"
+        )
+        return runs
 
 
 def completeness_line(runs: list[IngestionRun]) -> str:

@@ -8,9 +8,11 @@ SQLite and Postgres.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Count, Q
@@ -19,6 +21,7 @@ from graph.models import (
     StoreAlias,
     StoreEdge,
     StoreGrant,
+    StoreIngestState,
     StoreMembership,
     StoreNode,
     StoreRead,
@@ -95,7 +98,15 @@ class EmbeddedStore(EmbeddedGrants, NeighbourhoodFromParts, GraphStore):
         """The tables come from migrations: check they are there, say so plainly if not."""
         wanted = sorted(
             m._meta.db_table
-            for m in (StoreNode, StoreAlias, StoreEdge, StoreRead, StoreGrant, StoreMembership)
+            for m in (
+                StoreNode,
+                StoreAlias,
+                StoreEdge,
+                StoreRead,
+                StoreGrant,
+                StoreMembership,
+                StoreIngestState,
+            )
         )
         try:
             present = set(connection.introspection.table_names())
@@ -112,7 +123,15 @@ class EmbeddedStore(EmbeddedGrants, NeighbourhoodFromParts, GraphStore):
 
     def clear(self) -> None:
         with transaction.atomic():
-            for model in (StoreMembership, StoreGrant, StoreRead, StoreEdge, StoreAlias, StoreNode):
+            for model in (
+                StoreMembership,
+                StoreGrant,
+                StoreRead,
+                StoreEdge,
+                StoreAlias,
+                StoreNode,
+                StoreIngestState,
+            ):
                 model.objects.all().delete()
 
     # --- writes --------------------------------------------------------------------
@@ -177,8 +196,10 @@ class EmbeddedStore(EmbeddedGrants, NeighbourhoodFromParts, GraphStore):
                     k for e in edges if e.level == "column" for k in (e.upstream, e.downstream)
                 }
                 _placeholders(ends - columns, columns)
-                for batch in rounds(edges, key=lambda e: (e.upstream, e.downstream)):
-                    sql.upsert_edges(batch)
+                for additive in (False, True):
+                    part = [e for e in edges if e.additive is additive]
+                    for batch in rounds(part, key=lambda e: (e.upstream, e.downstream)):
+                        sql.upsert_edges(batch, additive=additive)
         return total
 
     def merge_reads(self, rows: Iterable[ReadObservation]) -> int:
@@ -189,9 +210,24 @@ class EmbeddedStore(EmbeddedGrants, NeighbourhoodFromParts, GraphStore):
                 aliases = self._aliases(r.dataset_key for r in chunk)
                 reads = [valid_read(r, aliases) for r in chunk]
                 _placeholders({r.dataset_key for r in reads})
-                for batch in rounds(reads, key=lambda r: (r.principal, r.dataset_key)):
-                    sql.upsert_reads(batch)
+                for additive in (False, True):
+                    part = [r for r in reads if r.additive is additive]
+                    for batch in rounds(part, key=lambda r: (r.principal, r.dataset_key)):
+                        sql.upsert_reads(batch, additive=additive)
         return total
+
+    @contextmanager
+    def unit(self) -> Iterator[None]:
+        """A savepoint (or a transaction): the writes inside commit together or not at all."""
+        with transaction.atomic():
+            yield
+
+    def ingest_state(self, scope: str) -> dict[str, Any] | None:
+        found = StoreIngestState.objects.filter(scope=scope).values_list("state", flat=True)
+        return found.first()
+
+    def ingest_state_save(self, scope: str, state: dict[str, Any]) -> None:
+        StoreIngestState.objects.update_or_create(scope=scope, defaults={"state": state})
 
     def rename_dataset(self, old_key: str, new_key: str, *, name: str | None = None) -> None:
         with transaction.atomic():

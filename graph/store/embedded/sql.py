@@ -199,13 +199,22 @@ def _widen_times(table: str) -> str:
     )
 
 
-def upsert_edges(rows: Sequence[EdgeObservation]) -> None:
+def _counted(table: str, column: str, additive: bool) -> tuple[str, str]:
+    """The count's new value and the condition for writing at all (see ``upsert_reads``)."""
+    added = f"{table}.{column} + excluded.{column}"
+    if additive:
+        return added, f"({_extends(table)} OR excluded.{column} > 0)"
+    return f"CASE WHEN {_extends(table)} THEN {added} ELSE {table}.{column} END", _extends(table)
+
+
+def upsert_edges(rows: Sequence[EdgeObservation], *, additive: bool = False) -> None:
     """Merge edge observations; (upstream, downstream) must be unique within ``rows``.
 
     The right-hand sides all read the row as it was before this statement, so the
     run_count and latest-wins tests compare against the stored range. An observation
     inside that range changes nothing, so the ``WHERE`` skips the write altogether (a
-    replayed window costs no new row versions).
+    replayed window costs no new row versions). ``additive`` rows always add their
+    run_count (see ``EdgeObservation.additive``).
     """
     source, params = _rows(
         [
@@ -234,15 +243,16 @@ def upsert_edges(rows: Sequence[EdgeObservation]) -> None:
     )
     execute(
         f"INSERT INTO {EDGE} ({_EDGE_COLUMNS}) {source} "
-        f"ON CONFLICT (upstream, downstream) DO UPDATE SET {_edge_updates()}",
+        f"ON CONFLICT (upstream, downstream) DO UPDATE SET {_edge_updates(additive)}",
         params,
     )
 
 
-def _edge_updates() -> str:
+def _edge_updates(additive: bool) -> str:
     """The SET and WHERE of an edge upsert, by origin rank (see ``graph.store.base``).
 
-    Same origin: run_count and times as always, the latest observation sets the fields.
+    Same origin: run_count and times as always (``additive`` rows always add their
+    run_count), the latest observation sets the fields.
     A higher origin takes the edge over, and the stored fields become the other claim; a
     lower one only becomes the other claim, if it is later than the claim kept.
     """
@@ -263,9 +273,12 @@ def _edge_updates() -> str:
         for col in (*_LATEST_WINS, "origin")
     ]
     extends = _extends(EDGE)
+    # An additive row's run_count holds only runs never merged before: add it (0 for a
+    # replay, which then changes nothing); any other row adds only when it widens the range.
+    adds = f"({extends} OR excluded.run_count > 0)" if additive else extends
     counts = (
         f"run_count = CASE WHEN {over} THEN excluded.run_count "
-        f"WHEN {same} AND {extends} THEN {EDGE}.run_count + excluded.run_count "
+        f"WHEN {same} AND {adds} THEN {EDGE}.run_count + excluded.run_count "
         f"ELSE {EDGE}.run_count END"
     )
     times = [
@@ -273,11 +286,11 @@ def _edge_updates() -> str:
         f"THEN excluded.{end} ELSE {EDGE}.{end} END"
         for end, cmp in (("first_seen", "<"), ("last_seen", ">"))
     ]
-    where = f"({same} AND {extends}) OR ({over}) OR ({from_row})"
+    where = f"({same} AND {adds}) OR ({over}) OR ({from_row})"
     return f"{', '.join([*claims, counts, *own, *times])} WHERE {where}"
 
 
-def upsert_reads(rows: Sequence[ReadObservation]) -> None:
+def upsert_reads(rows: Sequence[ReadObservation], *, additive: bool = False) -> None:
     """Merge read observations; (principal, dataset_key) must be unique within ``rows``."""
     source, params = _rows(
         [
@@ -293,14 +306,14 @@ def upsert_reads(rows: Sequence[ReadObservation]) -> None:
         ],
         ("text", "text", "text", "timestamptz", "timestamptz", "integer"),
     )
+    count, changes = _counted(READ, "count", additive)
     execute(
         f"INSERT INTO {READ} (principal, principal_kind, dataset_key, first_seen, last_seen, count) "
         f"{source} ON CONFLICT (principal, dataset_key) DO UPDATE SET "
-        f"count = CASE WHEN {_extends(READ)} THEN {READ}.count + excluded.count "
-        f"ELSE {READ}.count END, "
+        f"count = {count}, "
         f"principal_kind = CASE WHEN excluded.last_seen > {READ}.last_seen "
         f"THEN excluded.principal_kind ELSE {READ}.principal_kind END, {_widen_times(READ)} "
-        f"WHERE {_extends(READ)}",
+        f"WHERE {changes}",
         params,
     )
 

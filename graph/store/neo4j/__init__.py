@@ -8,11 +8,13 @@ transactions of one batch each. The Cypher lives in ``cypher``, the write transa
 
 from __future__ import annotations
 
+import json
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from neo4j import (
     GraphDatabase,
@@ -117,6 +119,7 @@ class Neo4jStore(Neo4jGrants, NeighbourhoodFromParts, GraphStore):
             )
         except (ValueError, DriverError) as exc:
             raise StoreError(f"Neo4j store: cannot use {uri!r}: {exc}") from exc
+        self._local = threading.local()
 
     @contextmanager
     def _translated(self) -> Iterator[None]:
@@ -133,6 +136,9 @@ class Neo4jStore(Neo4jGrants, NeighbourhoodFromParts, GraphStore):
             raise StoreError(f"Neo4j driver error talking to {self._uri}: {exc}") from exc
 
     def _read(self, query: str, **params) -> list[dict]:
+        if (tx := self._unit_tx()) is not None:  # inside a unit: see its own writes
+            with self._translated():
+                return [record.data() for record in tx.run(query, params)]
         with self._translated():
             records, _, _ = self._driver.execute_query(
                 query, params, database_=self._database, routing_=RoutingControl.READ
@@ -140,8 +146,44 @@ class Neo4jStore(Neo4jGrants, NeighbourhoodFromParts, GraphStore):
         return [record.data() for record in records]
 
     def _write(self, work: Callable[[ManagedTransaction], T]) -> T:
+        if (tx := self._unit_tx()) is not None:
+            with self._translated():
+                return work(tx)
         with self._translated(), self._driver.session(database=self._database) as session:
             return session.execute_write(work)
+
+    def _unit_tx(self):
+        return getattr(self._local, "tx", None)
+
+    @contextmanager
+    def unit(self) -> Iterator[None]:
+        """One explicit transaction for every read and write inside, on this thread.
+
+        A window's lineage commits whole or not at all: a server that stops mid-window
+        leaves nothing of it behind, so the window's retry adds every count exactly once.
+        Not retried by the driver (it cannot replay the caller's code); the caller's
+        retry policy runs the whole unit again.
+        """
+        if self._unit_tx() is not None:
+            yield
+            return
+        with self._translated(), self._driver.session(database=self._database) as session:
+            tx = session.begin_transaction()
+            self._local.tx = tx
+            try:
+                yield
+                tx.commit()
+            finally:
+                self._local.tx = None
+                tx.close()
+
+    def ingest_state(self, scope: str) -> dict[str, Any] | None:
+        rows = self._read(cypher.INGEST_STATE, scope=scope)
+        return json.loads(rows[0]["state"]) if rows and rows[0]["state"] else None
+
+    def ingest_state_save(self, scope: str, state: dict[str, Any]) -> None:
+        text = json.dumps(state, sort_keys=True)
+        self._write(lambda tx: tx.run(cypher.INGEST_STATE_SAVE, scope=scope, state=text).consume())
 
     # --- lifecycle -----------------------------------------------------------------
     def apply_schema(self) -> list[str]:

@@ -60,6 +60,13 @@ SCHEMA = (
         "alias_target",
         "CREATE INDEX lineage_alias_target IF NOT EXISTS FOR (a:Alias) ON (a.target)",
     ),
+    (
+        "constraint",
+        "lineage_ingest_state_scope",
+        "ingest_state_scope",
+        "CREATE CONSTRAINT lineage_ingest_state_scope IF NOT EXISTS "
+        "FOR (s:IngestState) REQUIRE s.scope IS UNIQUE",
+    ),
 )
 SCHEMA_NAMES = tuple(item[2] for item in SCHEMA)
 REQUIRED_SCHEMA = frozenset(item[2] for item in SCHEMA if item[0] == "constraint")
@@ -72,9 +79,12 @@ SET e.origin = CASE WHEN e.transformation_type = 'OPENLINEAGE_JOB' THEN 'openlin
 """
 
 CLEAR_SOME = (
-    "MATCH (n) WHERE n:Dataset OR n:Column OR n:Principal OR n:Alias "
+    "MATCH (n) WHERE n:Dataset OR n:Column OR n:Principal OR n:Alias OR n:IngestState "
     "WITH n LIMIT $batch DETACH DELETE n RETURN count(*) AS deleted"
 )
+
+INGEST_STATE = "MATCH (s:IngestState {scope: $scope}) RETURN s.state AS state"
+INGEST_STATE_SAVE = "MERGE (s:IngestState {scope: $scope}) SET s.state = $state"
 
 # --- writes -----------------------------------------------------------------------
 
@@ -135,8 +145,8 @@ _LATEST_WINS = (
 def merge_edges(level: str) -> str:
     """Merge FEEDS observations between two nodes of ``level``, by origin rank.
 
-    Same origin: run_count and times as always, the latest observation sets the fields. A
-    higher origin takes the edge over and the stored fields become the other claim; a lower
+    Same origin: run_count and times as always (an ``additive`` row always adds its
+    run_count), the latest observation sets the fields. A higher origin takes the edge over and the stored fields become the other claim; a lower
     one only becomes the other claim (see ``graph.store.base``). SET assignments apply in
     order, so each reads what the ones before it left: the claim first (it reads the edge's
     fields and its own time last), then run_count and the fields, the times, the origin.
@@ -170,7 +180,7 @@ MERGE (u)-[e:FEEDS]->(d)
   ON MATCH SET
     {claims},
     e.run_count = CASE WHEN {over} THEN row.run_count
-                  WHEN {same} AND {extends} THEN e.run_count + row.run_count
+                  WHEN {same} AND (row.additive OR {extends}) THEN e.run_count + row.run_count
                   ELSE e.run_count END,
     {own},
     e.first_seen = CASE WHEN {over} OR ({same} AND row.first_seen < e.first_seen)
@@ -190,7 +200,8 @@ MERGE (p:Principal {name: row.principal})
 MERGE (p)-[r:READ]->(d)
   ON CREATE SET r.first_seen = row.first_seen, r.last_seen = row.last_seen, r.count = row.count
   ON MATCH SET
-    r.count = CASE WHEN row.first_seen < r.first_seen OR row.last_seen > r.last_seen
+    r.count = CASE WHEN row.additive OR row.first_seen < r.first_seen
+                        OR row.last_seen > r.last_seen
               THEN r.count + row.count ELSE r.count END,
     p.kind = CASE WHEN row.last_seen > r.last_seen THEN row.principal_kind ELSE p.kind END,
     r.first_seen = CASE WHEN row.first_seen < r.first_seen THEN row.first_seen ELSE r.first_seen END,

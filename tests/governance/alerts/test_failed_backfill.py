@@ -43,8 +43,10 @@ def test_a_window_failing_after_its_retries_raises_one_alert(
     alerting, failing_run, django_capture_on_commit_callbacks
 ):
     slack, smtp = alerting
+    # The task's retry policy is the configuration's at start-up (telemetry.retry: 3
+    # attempts); eager retries do not wait for their backoff.
     config = copy.deepcopy(settings.LINEAGE_CONFIG)
-    config["telemetry"]["retry"] = {"attempts": 3, "backoff_seconds": 0}
+    assert ingest_window_task.max_retries + 1 == config["telemetry"]["retry"]["attempts"] == 3
     with override_settings(LINEAGE_CONFIG=config), django_capture_on_commit_callbacks(execute=True):
         result = run_task_like_a_worker(failing_run.pk)
     assert result.failed()

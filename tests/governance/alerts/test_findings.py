@@ -68,7 +68,6 @@ def test_the_demo_leak_and_a_failed_window_alert_once_each(
             "subject_prefix": "",
         },
     )
-    config["telemetry"]["retry"] = {"attempts": 2, "backoff_seconds": 0}
     with override_settings(LINEAGE_CONFIG=config):
         demo_ingest(store=embedded_store, days=DEMO_DAYS, end=demo_end)
         demo_users_create()
