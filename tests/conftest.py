@@ -100,12 +100,25 @@ def demo_end():
 
 
 @pytest.fixture(scope="session")
-def demo(demo_end):
+def demo_emulator(demo_end):
     """The demo emulator, running for the whole session (a ``DemoServer``)."""
     from graph.demo import demo_server
 
     with demo_server(days=DEMO_DAYS, end=demo_end) as server:
         yield server
+
+
+@pytest.fixture
+def demo(demo_emulator, demo_end):
+    """The session's emulator, holding the session's history.
+
+    The emulator keeps one account per process, and whatever starts a demo server of its
+    own (``seed_demo``, the demo tag sync) replaces it: put the session's back if so.
+    """
+    from graph.demo.server import DEMO_SEED, load_demo_data
+
+    load_demo_data(days=DEMO_DAYS, end=demo_end, seed=DEMO_SEED)
+    return demo_emulator
 
 
 @pytest.fixture
