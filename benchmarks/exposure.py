@@ -481,8 +481,9 @@ def render(results: dict, *, datasets: int, edges: int, sources: int) -> str:
             f"{seed['targets']} targets: that query p50 {seed['seed_ms']['p50']:.0f} ms "
             f"(p95 {seed['seed_ms']['p95']:.0f} ms) and {seed['seed_paths']:,} paths counted "
             "without telling masked from unmasked; ours p50 "
-            f"{seed['ours_ms']['p50']:.0f} ms (p95 {seed['ours_ms']['p95']:.0f} ms), "
-            f"{seed['our_paths']:,} unmasked paths: **{seed['ratio_p50']}×** at the median"
+            f"{seed['ours_ms']['p50']:.0f} ms (p95 {seed['ours_ms']['p95']:.0f} ms) for "
+            f"{seed['our_paths']:,} paths, each with every hop's masking and marked masked, "
+            f"unmasked or unknown: that query's median is {seed['ratio_p50']}× ours"
             + (f"; it was refused on {seed['refused']} targets." if seed["refused"] else "."),
         ]
     return "\n".join(lines) + "\n"
