@@ -19,7 +19,7 @@ from graph.store.base import GraphStore
 
 from ..models import AssetGovernance, Finding, Risk
 from .engine import Exposure, short_name
-from .evidence import grants_json, path_json, readers_json
+from .evidence import grants_list_json, path_json, reads_json
 from .policy import PII_EXPOSURE, Governance, Protection, risk_of
 
 Kind = Finding.Kind
@@ -60,14 +60,14 @@ def exposure_drafts(
     exposures: list[Exposure], store: GraphStore, *, as_of: datetime | None = None
 ) -> Iterator[Draft]:
     """One draft per exposure, with the exposed dataset's readers and grants."""
-    readers: dict[str, list] = {}
-    grants: dict[str, list] = {}
+    # Every exposed dataset's readers and grants in a few queries, not two a dataset.
+    exposed = sorted({exposure.target.dataset_key for exposure in exposures})
+    reads, holders = store.readers_of(exposed), store.who_can_read_of(exposed)
+    readers = {dataset: reads_json(reads[dataset], as_of=as_of) for dataset in exposed}
+    grants = {dataset: grants_list_json(holders[dataset]) for dataset in exposed}
     for exposure in exposures:
         source, target = exposure.source.protection, exposure.target
         dataset = target.dataset_key
-        if dataset not in readers:
-            readers[dataset] = readers_json(store, dataset, as_of=as_of)
-            grants[dataset] = grants_json(store, dataset)
         pii = exposure.source.risk_key == PII_EXPOSURE
         yield Draft(
             kind=Kind.UNMASKED_PII_PATH if pii else Kind.UNMASKED_REGULATED_PATH,

@@ -6,12 +6,13 @@ The same shapes serve the stored findings, the ``/api/v1/exposure/paths`` answer
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.utils import timezone
 
-from graph.store.base import GraphStore
+from graph.store.base import Grant, GraphStore, Read
 
 from .engine import ExposurePath, Hop
 from .policy import Carry
@@ -60,6 +61,11 @@ def readers_json(
     store: GraphStore, dataset_key: str, *, as_of: datetime | None = None
 ) -> list[dict[str, Any]]:
     """Who read the dataset in the 90 days up to ``as_of`` (now), most recent first."""
+    return reads_json(store.readers(dataset_key), as_of=as_of)
+
+
+def reads_json(reads: Iterable[Read], *, as_of: datetime | None = None) -> list[dict[str, Any]]:
+    """The reads of the 90 days up to ``as_of`` (now), as findings keep them."""
     since = (as_of or timezone.now()) - timedelta(days=READERS_DAYS)
     return [
         {
@@ -69,13 +75,18 @@ def readers_json(
             "last_seen": r.last_seen.isoformat(),
             "count": r.count,
         }
-        for r in store.readers(dataset_key)
+        for r in reads
         if r.last_seen >= since and (as_of is None or r.first_seen <= as_of)
     ]
 
 
 def grants_json(store: GraphStore, dataset_key: str) -> list[dict[str, Any]]:
     """Who may read the dataset now, directly or through roles."""
+    return grants_list_json(store.who_can_read(dataset_key))
+
+
+def grants_list_json(grants: Iterable[Grant]) -> list[dict[str, Any]]:
+    """Grants as findings keep them."""
     return [
         {
             "principal": g.principal,
@@ -83,5 +94,5 @@ def grants_json(store: GraphStore, dataset_key: str) -> list[dict[str, Any]]:
             "privilege": g.privilege,
             "via": list(g.via),
         }
-        for g in store.who_can_read(dataset_key)
+        for g in grants
     ]

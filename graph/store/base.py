@@ -248,6 +248,10 @@ class GraphStore(ABC):
     def readers(self, dataset_key: str) -> list[Read]:
         """Who read the dataset, most recent first."""
 
+    def readers_of(self, dataset_keys: Sequence[str]) -> dict[str, list[Read]]:
+        """``readers`` of many datasets at once, by the key asked; a store may batch it."""
+        return {key: self.readers(key) for key in dict.fromkeys(dataset_keys)}
+
     @abstractmethod
     def counts(self) -> Counts:
         """How many nodes and edges the store holds."""
@@ -284,6 +288,10 @@ class GraphStore(ABC):
     @abstractmethod
     def grants(self, dataset_key: str) -> list[Grant]:
         """Every privilege held directly on the dataset, by principal then privilege."""
+
+    def who_can_read_of(self, dataset_keys: Sequence[str]) -> dict[str, list[Grant]]:
+        """``who_can_read`` of many datasets at once, by the key asked; a store may batch it."""
+        return {key: self.who_can_read(key) for key in dict.fromkeys(dataset_keys)}
 
     @abstractmethod
     def who_can_read(self, dataset_key: str) -> list[Grant]:

@@ -645,3 +645,17 @@ def test_keys_that_look_like_cypher_or_sql_round_trip_harmlessly(store):
     store.rename_dataset(evil, evil + "'2")
     assert store.get_dataset(evil).key == evil + "'2"
     assert store.counts() == Counts(3, 0, dataset_edges=2, column_edges=0, principals=1, reads=1)
+
+
+def test_readers_of_many_datasets_answer_as_one_by_one(store):
+    store.merge_reads([read("alice", ds("t"), 1, 5), read("bob", ds("t"), 1, 9)])
+    store.merge_reads([read("carol", ds("u"), 2, 3)])
+    store.rename_dataset(ds("u"), ds("u2"))  # asked by its old name, answered by the new
+
+    many = store.readers_of([ds("t"), ds("u"), ds("none"), ds("t")])
+
+    assert list(many) == [ds("t"), ds("u"), ds("none")]
+    assert all(many[key] == store.readers(key) for key in many)
+    assert [r.principal for r in many[ds("t")]] == ["bob", "alice"]
+    assert [(r.principal, r.dataset_key) for r in many[ds("u")]] == [("carol", ds("u2"))]
+    assert many[ds("none")] == []

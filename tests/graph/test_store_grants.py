@@ -218,3 +218,18 @@ def test_names_that_look_like_cypher_or_sql_round_trip(store):
     sly = "R'); DROP TABLE graph_store_grant; --"
     store.merge_grants([grant(sly, EXPORT, "SELECT"), grant("M`}) DETACH DELETE n //", EXPORT)])
     assert {g.principal for g in store.grants(EXPORT)} == {sly, "M`}) DETACH DELETE n //"}
+
+
+def test_who_can_read_of_many_datasets_answers_as_one_by_one(store):
+    orders = "snowflake://prod_db.raw.orders"
+    store.merge_grants([grant("MARKETING", EXPORT), grant("A", orders), grant("B", orders)])
+    store.replace_memberships(rows=[member("ANALYST", "MARKETING"), member("C", "A")])
+    store.rename_dataset(orders, orders + "_v2")  # asked by its old name, answered by the new
+    asked = [EXPORT, orders, "snowflake://prod_db.raw.nobody", EXPORT]
+
+    many = store.who_can_read_of(asked)
+
+    assert list(many) == [EXPORT, orders, "snowflake://prod_db.raw.nobody"]
+    assert all(many[key] == store.who_can_read(key) for key in asked)
+    assert [g.principal for g in many[orders]] == ["A", "B", "C"]
+    assert many["snowflake://prod_db.raw.nobody"] == []

@@ -367,5 +367,26 @@ class Neo4jStore(Neo4jGrants, NeighbourhoodFromParts, GraphStore):
             for r in self._read(cypher.READERS, key=key)
         )
 
+    def readers_of(self, dataset_keys: Sequence[str]) -> dict[str, list[Read]]:
+        # One key resolution and one query a chunk, not two round trips a dataset.
+        current = self._aliases(dataset_keys)
+        asked: dict[str, list[str]] = defaultdict(list)
+        for key in dict.fromkeys(dataset_keys):
+            asked[current[key]].append(key)
+        found: dict[str, list[Read]] = {key: [] for key in dict.fromkeys(dataset_keys)}
+        for chunk in chunked(sorted(asked), LOOKUP_BATCH):
+            for r in self._read(cypher.READERS_OF, keys=chunk):
+                read = Read(
+                    principal=r["principal"],
+                    principal_kind=r["principal_kind"],
+                    dataset_key=r["key"],
+                    first_seen=native(r["first_seen"]),
+                    last_seen=native(r["last_seen"]),
+                    count=r["count"],
+                )
+                for key in asked[r["key"]]:
+                    found[key].append(read)
+        return {key: sort_reads(reads) for key, reads in found.items()}
+
     def counts(self) -> Counts:
         return Counts(**self._read(cypher.COUNTS)[0])

@@ -239,6 +239,12 @@ MATCH (p:Principal)-[g:GRANTED]->(:Dataset {key: $key})
 RETURN p.name AS principal, g.principal_kind AS principal_kind, g.privilege AS privilege,
        g.granted_on AS granted_on, g.granted_at AS granted_at, g.granted_by AS granted_by
 """
+GRANTS_ON_ANY = """
+UNWIND $keys AS key
+MATCH (p:Principal)-[g:GRANTED]->(:Dataset {key: key})
+RETURN key, p.name AS principal, g.principal_kind AS principal_kind, g.privilege AS privilege,
+       g.granted_on AS granted_on, g.granted_at AS granted_at, g.granted_by AS granted_by
+"""
 MERGE_MEMBERSHIPS = f"""
 UNWIND $rows AS row
 MERGE (m:Principal {{name: row.member}})
@@ -354,6 +360,12 @@ MATCH (p:Principal)-[r:READ]->(:Dataset {key: $key})
 RETURN p.name AS principal, p.kind AS principal_kind, r.first_seen AS first_seen,
        r.last_seen AS last_seen, r.count AS count
 ORDER BY r.last_seen DESC, p.name
+"""
+READERS_OF = """
+UNWIND $keys AS key
+MATCH (p:Principal)-[r:READ]->(:Dataset {key: key})
+RETURN key, p.name AS principal, p.kind AS principal_kind, r.first_seen AS first_seen,
+       r.last_seen AS last_seen, r.count AS count
 """
 COUNTS = """
 CALL () { MATCH (n:Dataset) RETURN count(n) AS datasets }

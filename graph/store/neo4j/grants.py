@@ -136,6 +136,31 @@ class Neo4jGrants:
         key = self._current(dataset_key)
         return sort_grants(to_grant(r, key) for r in self._read(cypher.GRANTS_ON, key=key))
 
+    def who_can_read_of(self, dataset_keys: Sequence[str]) -> dict[str, list[Grant]]:
+        # The direct grants in one query a chunk; each role's members looked up once for all.
+        current = self._aliases(dataset_keys)
+        wanted = sorted({current[key] for key in dataset_keys})
+        direct: dict[str, list[Grant]] = {key: [] for key in wanted}
+        for chunk in chunked(wanted, LOOKUP_BATCH):
+            for r in self._read(cypher.GRANTS_ON_ANY, keys=chunk):
+                direct[r["key"]].append(to_grant(r, r["key"]))
+        members: dict[str, list[tuple[str, str, str]]] = {}
+
+        def members_of(roles: set[str]) -> list[tuple[str, str, str]]:
+            unknown = sorted(roles - members.keys())
+            for role in unknown:
+                members[role] = []
+            for chunk in chunked(unknown, LOOKUP_BATCH):
+                for r in self._read(cypher.MEMBERS_OF, roles=chunk):
+                    members[r["role"]].append((r["member"], r["member_kind"], r["role"]))
+            return [member for role in sorted(roles) for member in members[role]]
+
+        readers = {
+            key: inherited_readers(sort_grants(grants), members_of)
+            for key, grants in direct.items()
+        }
+        return {key: readers[current[key]] for key in dict.fromkeys(dataset_keys)}
+
     def who_can_read(self, dataset_key: str) -> list[Grant]:
         def members_of(roles: set[str]) -> list[tuple[str, str, str]]:
             found = []
