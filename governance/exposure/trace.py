@@ -151,10 +151,12 @@ def _upstream(store: GraphStore, ends: list[str], depth: int, as_of) -> _Upstrea
     """Walk up from ``ends`` over value-moving edges (table-level ones only where no column edge is)."""
     into: dict[str, list[Edge]] = defaultdict(list)
     walked, frontier = set(ends), list(ends)
-    for _ in range(depth):
+    for level in range(depth):
         if not frontier:
             break
-        arriving = [e for e in store.edges_to(frontier, as_of=as_of) if e.flow_type != INDIRECT]
+        # Past the first step every key comes from an edge: no former key to follow.
+        edges = store.edges_to(frontier, as_of=as_of, current=level > 0)
+        arriving = [e for e in edges if e.flow_type != INDIRECT]
         explained = {
             (_dataset(e.upstream), _dataset(e.downstream)) for e in arriving if e.level == "column"
         }

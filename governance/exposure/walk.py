@@ -64,7 +64,13 @@ def walk(
     own for walks over a chosen kind of edge (the table-level walk).
     """
     reach = Reach(list(sources))
-    fetch = edges_from or (lambda keys: store.edges_from(keys, as_of=as_of))
+
+    def fetch(keys: list[str], level: int) -> list[Edge]:
+        if edges_from is not None:
+            return edges_from(keys)
+        # Past the first step every key comes from an edge: no former key to follow.
+        return store.edges_from(keys, as_of=as_of, current=level > 1)
+
     frontier = {key: (1 << i, 1 << i) for i, key in enumerate(reach.sources)}
     for key, (bits, _) in frontier.items():
         reach.reached[key] = reach.readable[key] = bits
@@ -72,7 +78,7 @@ def walk(
         if not frontier:
             break
         arriving: dict[str, tuple[int, int]] = {}
-        for edge in fetch(sorted(frontier)):
+        for edge in fetch(sorted(frontier), level):
             kind = carry(edge)
             if kind is Carry.NONE or edge.upstream not in frontier:
                 continue

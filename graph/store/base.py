@@ -233,15 +233,21 @@ class GraphStore(ABC):
         """Every edge into or out of the dataset or column ``key``."""
 
     @abstractmethod
-    def edges_from(self, keys: Sequence[str], *, as_of: datetime | None = None) -> list[Edge]:
+    def edges_from(
+        self, keys: Sequence[str], *, as_of: datetime | None = None, current: bool = False
+    ) -> list[Edge]:
         """Every edge leaving one of ``keys`` (datasets or columns, former keys followed).
 
         The building block of walks that decide per edge whether to go on (a value that
         is hashed on one edge stops there): one call per step for a whole frontier.
+        ``current``: the keys are taken from edges, so no former key needs following (a
+        walk's later steps skip that lookup).
         """
 
     @abstractmethod
-    def edges_to(self, keys: Sequence[str], *, as_of: datetime | None = None) -> list[Edge]:
+    def edges_to(
+        self, keys: Sequence[str], *, as_of: datetime | None = None, current: bool = False
+    ) -> list[Edge]:
         """Every edge arriving at one of ``keys``: ``edges_from`` walking upstream."""
 
     @abstractmethod

@@ -468,6 +468,10 @@ def test_edges_from_follows_a_renamed_key(store):
     assert [(e.upstream, e.downstream) for e in store.edges_from([ds("a")])] == [
         (ds("a2"), ds("b"))
     ]
+    # Keys taken from edges are current: asked so, the store looks up no former key.
+    assert store.edges_from([ds("a2")], current=True) == store.edges_from([ds("a2")])
+    assert store.edges_to([ds("b")], current=True) == store.edges_to([ds("b")])
+    assert store.edges_from([ds("a")], current=True) == []
 
 
 @pytest.mark.parametrize("bad", [0, 21, "3", True, 2.0, None])

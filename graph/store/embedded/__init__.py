@@ -330,14 +330,20 @@ class EmbeddedStore(EmbeddedGrants, NeighbourhoodFromParts, GraphStore):
         current = self._current(key)
         return self._edges(Q(upstream=current) | Q(downstream=current), utc_or_none(as_of))
 
-    def edges_from(self, keys: Sequence[str], *, as_of: datetime | None = None) -> list[Edge]:
-        return self._edges_at("upstream", keys, as_of)
+    def edges_from(
+        self, keys: Sequence[str], *, as_of: datetime | None = None, current: bool = False
+    ) -> list[Edge]:
+        return self._edges_at("upstream", keys, as_of, resolved=current)
 
-    def edges_to(self, keys: Sequence[str], *, as_of: datetime | None = None) -> list[Edge]:
-        return self._edges_at("downstream", keys, as_of)
+    def edges_to(
+        self, keys: Sequence[str], *, as_of: datetime | None = None, current: bool = False
+    ) -> list[Edge]:
+        return self._edges_at("downstream", keys, as_of, resolved=current)
 
-    def _edges_at(self, end: str, keys: Sequence[str], as_of: datetime | None) -> list[Edge]:
-        current = sorted(set(self._aliases(keys).values()))
+    def _edges_at(
+        self, end: str, keys: Sequence[str], as_of: datetime | None, *, resolved: bool
+    ) -> list[Edge]:
+        current = sorted(set(keys if resolved else self._aliases(keys).values()))
         found: list[Edge] = []
         for chunk in chunked(current, LOOKUP_BATCH):
             found += self._edges(Q(**{f"{end}__in": chunk}), utc_or_none(as_of))

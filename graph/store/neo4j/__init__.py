@@ -337,14 +337,20 @@ class Neo4jStore(Neo4jGrants, NeighbourhoodFromParts, GraphStore):
     def edges_of(self, key: str, *, as_of: datetime | None = None) -> list[Edge]:
         return self._edges(cypher.EDGES_OF, keys=[self._current(key)], as_of=utc_or_none(as_of))
 
-    def edges_from(self, keys: Sequence[str], *, as_of: datetime | None = None) -> list[Edge]:
-        return self._edges_at(cypher.EDGES_FROM, keys, as_of)
+    def edges_from(
+        self, keys: Sequence[str], *, as_of: datetime | None = None, current: bool = False
+    ) -> list[Edge]:
+        return self._edges_at(cypher.EDGES_FROM, keys, as_of, resolved=current)
 
-    def edges_to(self, keys: Sequence[str], *, as_of: datetime | None = None) -> list[Edge]:
-        return self._edges_at(cypher.EDGES_TO, keys, as_of)
+    def edges_to(
+        self, keys: Sequence[str], *, as_of: datetime | None = None, current: bool = False
+    ) -> list[Edge]:
+        return self._edges_at(cypher.EDGES_TO, keys, as_of, resolved=current)
 
-    def _edges_at(self, queries: dict[str, str], keys: Sequence[str], as_of) -> list[Edge]:
-        current = sorted(set(self._aliases(keys).values()))
+    def _edges_at(
+        self, queries: dict[str, str], keys: Sequence[str], as_of, *, resolved: bool
+    ) -> list[Edge]:
+        current = sorted(set(keys if resolved else self._aliases(keys).values()))
         at = utc_or_none(as_of)
         found: list[Edge] = []
         for level, query in queries.items():
