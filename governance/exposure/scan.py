@@ -9,17 +9,16 @@ get classification and tag suggestions, which their stewards accept or reject.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterable
 
-from django.db import models, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from graph.keys import key_name, normalize_key
 from graph.models import Column
 from graph.store.base import GraphStore
-from lineage_portal.bulk_insert import json_as_text, rows_update
+from lineage_portal.bulk_insert import objects_update
 
 from ..audit import AuditEntry, audit_events_append
 from ..models import (
@@ -134,8 +133,10 @@ def findings_record(drafts: Iterable[Draft], *, governance: Governance) -> Count
             )
             changes["reopened"] += 1
         updated.append(finding)
-    _findings_update(
-        updated, [*_EVIDENCE, "tag_list", "last_detected", "state", "resolved_at", "resolution"]
+    objects_update(
+        Finding,
+        [*_EVIDENCE, "tag_list", "last_detected", "state", "resolved_at", "resolution"],
+        updated,
     )
     opened = Finding.objects.bulk_create(created, batch_size=200)
     for finding in opened:
@@ -150,26 +151,10 @@ def findings_record(drafts: Iterable[Draft], *, governance: Governance) -> Count
         events.append(_transition(finding, State.RESOLVED, "finding.resolve", finding.resolution))
         finding.resolved_at = now
         changes["resolved"] += 1
-    _findings_update(gone, ["state", "resolution", "resolved_at"])
+    objects_update(Finding, ["state", "resolution", "resolved_at"], gone)
     # One lock of the audit chain's head for the whole scan, however many findings changed.
     audit_events_append(actor=None, entries=events)
     return changes
-
-
-def _findings_update(findings: list[Finding], fields: list[str]) -> None:
-    """Write ``fields`` of many findings in one statement (``bulk_update``'s CASE per column
-    cost most of a re-scan of thousands of findings)."""
-    concrete = [Finding._meta.get_field(name) for name in fields]
-    as_text = json_as_text()
-
-    def value(finding: Finding, field) -> object:
-        raw = getattr(finding, field.attname)
-        if isinstance(field, models.JSONField) and as_text and raw is not None:
-            return json.dumps(raw)
-        return raw
-
-    rows = [[*(value(f, field) for field in concrete), f.pk] for f in findings]
-    rows_update(Finding, [field.attname for field in concrete], rows)
 
 
 def _alert(opened: list[Finding]) -> None:

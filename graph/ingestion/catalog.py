@@ -7,18 +7,16 @@ and an upsert only widens ``first_seen``/``last_seen`` and fills what it learns.
 
 from __future__ import annotations
 
-import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from django.db import connection, transaction
-from django.db.models import Field, Model
+from django.db import transaction
 
 from graph.keys import DatasetKey, column_key
 from graph.models import Column, Dataset
+from lineage_portal.bulk_insert import objects_update
 
 logger = logging.getLogger(__name__)
 
@@ -105,7 +103,7 @@ def _upsert_datasets(by_key: dict[str, CatalogDataset]) -> None:
         elif _widen(current, row):
             changed.append(current)
     Dataset.objects.bulk_create(new, batch_size=CHUNK, ignore_conflicts=True)
-    rows_update(Dataset, changed, ["kind", "object_id", "first_seen", "last_seen", "owners"])
+    objects_update(Dataset, ["kind", "object_id", "first_seen", "last_seen", "owners"], changed)
 
 
 def _new_dataset(row: CatalogDataset) -> Dataset:
@@ -186,7 +184,7 @@ def _upsert_columns(rows: list[CatalogColumn]) -> None:
         elif current is not None and _fold_column(current, row, described[key]):
             changed.append(current)
     Column.objects.bulk_create(new, batch_size=CHUNK, ignore_conflicts=True)
-    rows_update(Column, changed, ["data_type", "ordinal", "documented_only", "description"])
+    objects_update(Column, ["data_type", "ordinal", "documented_only", "description"], changed)
 
 
 def _fold_column(current: Column, row: CatalogColumn, description: str) -> bool:
@@ -207,62 +205,6 @@ def _fold_column(current: Column, row: CatalogColumn, description: str) -> bool:
         current.documented_only,
         current.description,
     )
-
-
-def rows_update(model: type[Model], rows: Sequence[Model], fields: list[str]) -> None:
-    """Write ``fields`` of many rows, one statement per chunk.
-
-    Django's ``bulk_update`` builds a CASE per field and row, which took seconds a window
-    for the few hundred datasets whose last_seen every window widens; on Postgres the
-    values go over as one array per column instead (SQLite: one UPDATE per row).
-    """
-    if not rows:
-        return
-    table, quote = model._meta.db_table, connection.ops.quote_name
-    columns = [_concrete(model, name) for name in fields]
-    column_names = [str(c.column) for c in columns]
-    with connection.cursor() as cursor:
-        if connection.vendor != "postgresql":
-            sets = ", ".join(f"{quote(n)} = %s" for n in column_names)
-            cursor.executemany(
-                f"UPDATE {quote(table)} SET {sets} WHERE id = %s",
-                [[_db_value(c, r) for c in columns] + [r.pk] for r in rows],
-            )
-            return
-        types = ["bigint"] + [str(c.db_type(connection)).split("(")[0] for c in columns]
-        names = ["id", *column_names]
-        # JSON goes over as text (an array of JSON documents is not an array to the driver).
-        unnest = ", ".join(f"%s::{'text' if t == 'jsonb' else t}[]" for t in types)
-        sets = ", ".join(
-            f"{quote(n)} = v.{quote(n)}{'::jsonb' if t == 'jsonb' else ''}"
-            for n, t in zip(names[1:], types[1:], strict=True)
-        )
-        sql = (
-            f"UPDATE {quote(table)} AS t SET {sets} FROM unnest({unnest}) "
-            f"AS v({', '.join(quote(n) for n in names)}) WHERE t.id = v.id"
-        )
-        for start in range(0, len(rows), CHUNK):
-            chunk = rows[start : start + CHUNK]
-            values: list[list[Any]] = [[r.pk for r in chunk]]
-            values += [
-                [
-                    json.dumps(getattr(r, c.attname)) if t == "jsonb" else getattr(r, c.attname)
-                    for r in chunk
-                ]
-                for c, t in zip(columns, types[1:], strict=True)
-            ]
-            cursor.execute(sql, values)
-
-
-def _db_value(field: Field[Any, Any], row: Model) -> Any:
-    """A row's value of ``field`` as the database takes it (JSON as text on SQLite)."""
-    return field.get_db_prep_save(getattr(row, field.attname), connection)
-
-
-def _concrete(model: type[Model], name: str) -> Field[Any, Any]:
-    field = model._meta.get_field(name)
-    assert isinstance(field, Field) and field.column, f"{name} is not a column of {model}"
-    return field
 
 
 def catalog_rename(*, old_key: str, new_key: str) -> bool:

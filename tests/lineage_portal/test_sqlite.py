@@ -6,7 +6,6 @@ a management command would at the same moment.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import subprocess
 import sys
@@ -37,34 +36,6 @@ for i in range(int(sys.argv[2])):
         audit_event_append(actor=None, action="test.write", object_type="dataset",
                            object_key=f"{sys.argv[1]}-{i}")
 """
-
-
-def _env(db: Path, tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
-    env.update(
-        DJANGO_SETTINGS_MODULE="lineage_portal.settings.local",
-        DJANGO_DEBUG="1",
-        DATABASE_URL=f"sqlite:///{db}",
-        AUDIT_CHECKPOINT_DIR=str(tmp_path / "audit"),
-    )
-    return env
-
-
-@pytest.fixture(scope="module")
-def sqlite_db(tmp_path_factory):
-    tmp_path = tmp_path_factory.mktemp("sqlite")
-    db = tmp_path / "portal.sqlite3"
-    env = _env(db, tmp_path)
-    migrate = subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert migrate.returncode == 0, migrate.stderr
-    return db, env
 
 
 def test_the_database_runs_in_wal_mode(sqlite_db):
