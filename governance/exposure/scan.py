@@ -16,19 +16,18 @@ from django.db import transaction
 from django.utils import timezone
 
 from graph.keys import key_name, normalize_key
-from graph.models import Column
 from graph.store.base import GraphStore
 from lineage_portal.bulk_insert import objects_update
 
 from ..audit import AuditEntry, audit_events_append
 from ..models import (
-    AssetGovernance,
     ExposureScan,
     Finding,
     RegulatoryTag,
     TagSuggestion,
     classification_rank,
 )
+from ..services import asset_governance_get_or_create_many
 from .drafts import Draft, backfill_drafts, exposure_drafts, gap_drafts
 from .engine import Exposure, exposure_compute, short_name
 from .policy import Governance
@@ -246,7 +245,7 @@ def suggestions_record(exposures: Iterable[Exposure]) -> int:
     if not readable:
         return 0
     tags = {t.slug: t for t in RegulatoryTag.objects.all()}
-    assets = _column_assets({normalize_key(e.target.key) for e in readable})
+    assets = asset_governance_get_or_create_many(keys={e.target.key for e in readable})
     made = TagSuggestion.objects.filter(asset__in=assets.values(), source__startswith="lineage:")
     levels = {(s.asset_id, s.classification, s.source) for s in made if s.classification}
     tagged = {(s.asset_id, s.tag_id, s.source) for s in made if s.tag_id}
@@ -272,23 +271,6 @@ def suggestions_record(exposures: Iterable[Exposure]) -> int:
                 new.append(TagSuggestion(asset=asset, tag=tag, source=origin, detail=detail))
     TagSuggestion.objects.bulk_create(new, batch_size=500)
     return len(new)
-
-
-def _column_assets(keys: set[str]) -> dict[str, AssetGovernance]:
-    """Catalog column key → its governance row, creating the empty ones that are missing
-    (an empty row changes no governance: no permission, no event)."""
-    columns = {c.pk: c.key for c in Column.objects.filter(key__in=keys).only("pk", "key")}
-
-    def found() -> dict[int, AssetGovernance]:
-        rows = AssetGovernance.objects.filter(column_id__in=list(columns))
-        return {a.column_id: a for a in rows}
-
-    assets = found()
-    missing = [AssetGovernance(column_id=pk) for pk in columns if pk not in assets]
-    if missing:
-        AssetGovernance.objects.bulk_create(missing, ignore_conflicts=True)
-        assets = found()
-    return {columns[pk]: asset for pk, asset in assets.items()}
 
 
 def _detail(exposure: Exposure) -> str:

@@ -4,8 +4,9 @@ This module is the one place to import them from. Every service takes keyword-on
 arguments, checks permission through ``governance.permissions``, raises
 ``ValidationError`` (naming the bad value), ``PermissionDenied`` or ``StaleAssetError``,
 and records an ``AuditEvent`` with what changed. The implementations live in
-``assets`` (one asset, bulk), ``reviews`` (attestations, suggestions)
-and ``registry`` (stewards, masking policies, tags).
+``assets`` (one asset; the governance rows of one or many), ``bulk`` (many assets at
+once), ``reviews`` (attestations, suggestions) and ``registry`` (stewards, masking
+policies, tags).
 """
 
 from __future__ import annotations
@@ -20,18 +21,17 @@ from lineage_portal.access import AUDITOR, COMPLIANCE_ADMIN, ROLES, STEWARD
 
 from ..errors import StaleAssetError
 from .assets import (
-    BulkResult,
     asset_governance_get_or_create,
+    asset_governance_get_or_create_many,
     asset_governance_of,
     asset_update,
-    bulk_assign,
     classification_assign,
     masking_policy_assign,
     review_cycle_days,
-    review_cycle_open,
     steward_assign,
     tags_set,
 )
+from .bulk import BulkResult, bulk_assign, review_cycle_open
 from .conflicts import masking_conflict_resolve
 from .registry import (
     masking_policy_create,
@@ -49,6 +49,7 @@ __all__ = [
     "DemoLogin",
     "StaleAssetError",
     "asset_governance_get_or_create",
+    "asset_governance_get_or_create_many",
     "asset_governance_of",
     "asset_update",
     "bulk_assign",

@@ -2,18 +2,19 @@
 
 Every write funnels through ``asset_change``: clean the input, lock the row, check permission
 and version, change it, bump the version and append one audit event — in one transaction.
-Import these from ``governance.services``.
+The governance rows themselves, of one catalog asset or of many, are created empty when
+first asked for. Import these from ``governance.services``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from graph.keys import is_column_key, normalize_key
@@ -24,12 +25,10 @@ from ..audit import audit_event_append
 from ..errors import StaleAssetError
 from ..models import AssetGovernance, MaskingPolicy, RegulatoryTag, Steward
 from ..permissions import (
-    can_edit_asset,
-    edit_refusal,
     ensure_can_edit_asset,
     ensure_can_move_review_date,
 )
-from ..validation import changes_clean, due_date_clean, level_clean, tags_clean
+from ..validation import changes_clean, level_clean, tags_clean
 
 if TYPE_CHECKING:
     from lineage_portal.access import Actor
@@ -52,11 +51,70 @@ def asset_governance_get_or_create(
     """
     if sum(arg is not None for arg in (dataset, column, key)) != 1:
         raise ValidationError("Give exactly one of dataset, column or key.")
-    if key is not None:
-        dataset, column = _catalog_by_key(key)
-    if column is not None:
-        return AssetGovernance.objects.get_or_create(column=column)[0]
-    return AssetGovernance.objects.get_or_create(dataset=dataset)[0]
+    if key is None:
+        rows = _governance_rows([dataset] if dataset else [], [column] if column else [])
+        return next(iter(rows.values()))
+    normalized = normalize_key(key)
+    found = asset_governance_get_or_create_many(keys=[normalized]).get(normalized)
+    if found is None:
+        kind = "column" if is_column_key(normalized) else "dataset"
+        raise ValidationError(f"Unknown catalog {kind} {key!r}.", code="unknown_asset")
+    return found
+
+
+def asset_governance_get_or_create_many(*, keys: Iterable[str]) -> dict[str, AssetGovernance]:
+    """Catalog key (normalized) → its governance row, for the keys the catalog knows.
+
+    One query per kind of key (datasets, columns), one for the rows, and one to create the
+    empty rows that are missing. As for one asset, that changes no governance: no
+    permission, no event.
+    """
+    wanted = {normalize_key(key) for key in keys}
+    columns = Column.objects.filter(key__in=[k for k in wanted if is_column_key(k)])
+    datasets = Dataset.objects.filter(key__in=[k for k in wanted if not is_column_key(k)])
+    return _governance_rows(list(datasets), list(columns.select_related("dataset")))
+
+
+def _governance_rows(datasets: list[Dataset], columns: list[Column]) -> dict[str, AssetGovernance]:
+    """The governance rows of ``datasets`` and ``columns`` by catalog key, missing ones
+    created empty; each row holds its dataset or column, so its key costs no query."""
+    by_dataset = {d.pk: d for d in datasets}
+    by_column = {c.pk: c for c in columns}
+    if not by_dataset and not by_column:
+        return {}
+    rows = list(
+        AssetGovernance.objects.filter(
+            Q(dataset_id__in=list(by_dataset)) | Q(column_id__in=list(by_column))
+        )
+    )
+    governed = {(row.dataset_id, row.column_id) for row in rows}
+    rows += _rows_create("dataset", [d for d in datasets if (d.pk, None) not in governed])
+    rows += _rows_create("column", [c for c in columns if (None, c.pk) not in governed])
+    found = {}
+    for row in rows:
+        if row.column_id is not None:
+            row.column = by_column[row.column_id]
+        elif row.dataset_id is not None:
+            row.dataset = by_dataset[row.dataset_id]
+        found[row.key] = row
+    return found
+
+
+def _rows_create(kind: str, items: list[Dataset] | list[Column]) -> list[AssetGovernance]:
+    """Empty governance rows for ``items`` (datasets or columns), in one ``INSERT``.
+
+    A row another process created since we looked is taken, not refused: on that conflict
+    its dataset (or column) is set to the value it has, so every id comes back from the
+    one statement (``ON CONFLICT … DO UPDATE … RETURNING``) with no second look.
+    """
+    if not items:
+        return []
+    return AssetGovernance.objects.bulk_create(
+        [AssetGovernance(**{kind: item}) for item in items],
+        update_conflicts=True,
+        unique_fields=[kind],
+        update_fields=[kind],
+    )
 
 
 def asset_governance_of(
@@ -73,19 +131,6 @@ def asset_governance_of(
         **({"column": column} if column is not None else {"dataset": dataset})
     ).first()
     return found or AssetGovernance(dataset=dataset, column=column)
-
-
-def _catalog_by_key(key: str) -> tuple[Dataset | None, Column | None]:
-    normalized = normalize_key(key)
-    if is_column_key(normalized):
-        column = Column.objects.filter(key=normalized).select_related("dataset").first()
-        if column is None:
-            raise ValidationError(f"Unknown catalog column {key!r}.", code="unknown_asset")
-        return None, column
-    dataset = Dataset.objects.filter(key=normalized).first()
-    if dataset is None:
-        raise ValidationError(f"Unknown catalog dataset {key!r}.", code="unknown_asset")
-    return dataset, None
 
 
 def _as_asset(item: AssetLike) -> AssetGovernance:
@@ -168,116 +213,10 @@ def asset_update(
     return _change(actor, asset, changes_clean(changes), expected_version, reason, "asset.update")
 
 
-# --- bulk -------------------------------------------------------------------------------
-
-
-@dataclass
-class BulkResult:
-    """What a bulk change did: assets changed, already as asked, and refused (with why)."""
-
-    updated: list[AssetGovernance] = field(default_factory=list)
-    unchanged: list[AssetGovernance] = field(default_factory=list)
-    refused: list[tuple[AssetGovernance, str]] = field(default_factory=list)
-
-    @property
-    def refused_keys(self) -> list[str]:
-        return [asset.key for asset, _ in self.refused]
-
-
-def bulk_assign(
-    *,
-    actor: Actor,
-    assets: Iterable[AssetLike],
-    level: str | None = None,
-    add_tags: Iterable[str | RegulatoryTag] = (),
-    steward: Steward | int | str | None = None,
-    masking_policy: Any = None,
-    reason: str = "",
-    strict: bool = False,
-) -> BulkResult:
-    """Classify, tag, mask and/or assign a steward to many assets in one transaction.
-
-    Bad input refuses everything. Assets ``actor`` may not edit are skipped and reported
-    in ``refused`` (with ``strict=True`` any refusal changes nothing and raises
-    ``PermissionDenied``). The others all change, or — on any error — none does.
-    """
-    cleaned: dict[str, Any] = {}
-    if level is not None:
-        cleaned["classification"] = level_clean(level)
-    if steward is not None:
-        cleaned.update(changes_clean({"steward": steward}))
-    if masking_policy is not None:
-        cleaned.update(changes_clean({"masking_policy": masking_policy}))
-    tags = tags_clean(add_tags)
-    if not cleaned and not tags:
-        raise ValidationError(
-            "Nothing to assign: give a level, tags to add, a masking policy or a steward."
-        )
-    return _bulk(actor, assets, cleaned, reason, "asset.bulk_assign", strict=strict, add_tags=tags)
-
-
-def review_cycle_open(
-    *,
-    actor: Actor,
-    assets: Iterable[AssetLike],
-    due: date | str | None = None,
-    reason: str = "",
-    strict: bool = False,
-) -> BulkResult:
-    """Open a review cycle: the assets' next review becomes due on ``due`` (default today)."""
-    cleaned = {"next_review_due": due_date_clean(due) or timezone.localdate()}
-    return _bulk(actor, assets, cleaned, reason, "review.open", strict=strict)
-
-
-def _bulk(
-    actor: Actor,
-    assets: Iterable[AssetLike],
-    cleaned: dict[str, Any],
-    reason: str,
-    action: str,
-    *,
-    strict: bool,
-    add_tags: list[RegulatoryTag] | None = None,
-) -> BulkResult:
-    result = BulkResult()
-    with transaction.atomic():
-        # Refused assets that were never governed stay that way: no row is created for them.
-        candidates = [_as_asset(item) for item in assets]
-        for asset in candidates:
-            if asset.pk is None and not can_edit_asset(actor, asset):
-                result.refused.append((asset, edit_refusal(actor, asset)))
-        pks = {
-            _created(asset).pk for asset in candidates if asset.pk or can_edit_asset(actor, asset)
-        }
-        # Lock in primary-key order so two bulk edits cannot deadlock each other.
-        permitted = []
-        for asset in _locked(AssetGovernance.objects.filter(pk__in=pks).order_by("pk")):
-            if can_edit_asset(actor, asset):
-                permitted.append(asset)
-            else:
-                result.refused.append((asset, edit_refusal(actor, asset)))
-        if strict and result.refused:
-            raise PermissionDenied(
-                "Nothing was changed: " + " ".join(why for _, why in result.refused)
-            )
-        for asset in permitted:
-            done = asset_change(
-                actor=actor,
-                asset=asset,
-                cleaned=cleaned,
-                expected_version=None,
-                reason=reason,
-                action=action,
-                add_tags=add_tags,
-            )
-            (result.updated if done.version != asset.version else result.unchanged).append(done)
-    return result
-
-
 # --- the one way an asset changes ---------------------------------------------------------
 
 
-def _locked(queryset):
+def _locked(queryset: QuerySet[AssetGovernance]) -> QuerySet[AssetGovernance]:
     """``select_for_update`` on the asset rows only (nullable joins cannot be locked)."""
     return queryset.select_for_update(of=("self",)).select_related(
         "dataset", "column__dataset", "steward", "masking_policy"

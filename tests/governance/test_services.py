@@ -12,6 +12,7 @@ from governance import services
 from governance.audit_verify import audit_trail_verify
 from governance.models import AssetGovernance, AuditEvent
 from governance.services import StaleAssetError
+from governance.services.assets import _rows_create
 
 from .factories import (
     AssetGovernanceFactory,
@@ -193,6 +194,64 @@ def test_get_or_create_by_dataset_column_or_key(db):
         services.asset_governance_get_or_create(key="snowflake://nope.x.y")
     with pytest.raises(ValidationError, match="exactly one"):
         services.asset_governance_get_or_create(dataset=column.dataset, column=column)
+
+
+def test_get_or_create_one_asset_costs_a_query_or_three(db, django_assert_num_queries):
+    column = ColumnFactory(name="EMAIL")
+    with django_assert_num_queries(3):  # the column, its row (none yet), the row created
+        created = services.asset_governance_get_or_create(key=column.key)
+    with django_assert_num_queries(2):
+        assert services.asset_governance_get_or_create(key=column.key.upper()) == created
+    with django_assert_num_queries(1):
+        assert services.asset_governance_get_or_create(column=column) == created
+    with django_assert_num_queries(2):
+        table = services.asset_governance_get_or_create(dataset=column.dataset)
+    with django_assert_num_queries(0):  # each row holds its catalog object
+        assert (created.key, table.key) == (column.key, column.dataset.key)
+
+
+def test_get_or_create_many_finds_and_creates_in_five_queries(world, django_assert_num_queries):
+    tables = [DatasetFactory() for _ in range(4)]
+    columns = [ColumnFactory(dataset=tables[0]) for _ in range(4)]
+    governed = AssetGovernanceFactory(dataset=tables[1], steward=world.person)
+    services.classification_assign(actor=world.admin, asset=governed, level="internal")
+    unknown = ["snowflake://prod_db.raw.nowhere", "snowflake://prod_db.raw.nowhere#x"]
+    keys = [t.key.upper() for t in tables] + [c.key for c in columns] + unknown
+    events, rows = AuditEvent.objects.count(), AssetGovernance.objects.count()
+
+    # datasets, columns, their rows, then one INSERT per kind of missing row
+    with django_assert_num_queries(5):
+        found = services.asset_governance_get_or_create_many(keys=keys)
+
+    assert sorted(found) == sorted([t.key for t in tables] + [c.key for c in columns])
+    assert found[tables[1].key].pk == governed.pk
+    assert found[tables[1].key].classification == "internal"
+    fresh = [asset for key, asset in found.items() if key != tables[1].key]
+    assert all(a.pk and a.classification is None and a.version == 0 for a in fresh)
+    assert AuditEvent.objects.count() == events  # an empty row changes no governance
+    with django_assert_num_queries(3):  # all there now: nothing to create
+        again = services.asset_governance_get_or_create_many(keys=keys)
+    assert {k: a.pk for k, a in again.items()} == {k: a.pk for k, a in found.items()}
+    assert AssetGovernance.objects.count() == rows + len(found) - 1
+    with django_assert_num_queries(0):
+        assert sorted(asset.key for asset in again.values()) == sorted(again)
+    with django_assert_num_queries(2):  # the catalog knows neither: nothing more to ask
+        assert services.asset_governance_get_or_create_many(keys=unknown) == {}
+
+
+def test_a_row_created_meanwhile_is_taken_as_it_is(world):
+    """Another process created the row between our look and our insert: no error, no change."""
+    theirs = AssetGovernanceFactory(steward=world.person)
+    services.classification_assign(actor=world.admin, asset=theirs, level="restricted")
+    theirs.refresh_from_db()
+    rows = AssetGovernance.objects.count()
+
+    [row] = _rows_create("dataset", [theirs.dataset])
+
+    assert row.pk == theirs.pk
+    stored = AssetGovernance.objects.get(pk=theirs.pk)
+    assert (stored.classification, stored.version) == ("restricted", theirs.version)
+    assert AssetGovernance.objects.count() == rows
 
 
 def test_column_events_are_typed_column(world):
