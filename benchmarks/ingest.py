@@ -73,7 +73,16 @@ def history_plan(wh: Warehouse, rows_per_day: int, seed: int = 11) -> dict:
         for _ in range(rows_per_day - len(plan))
     ]
     plan.sort(key=lambda p: p[2])
-    return {"jobs": jobs, "variants": variants, "reads": reads, "selects": selects, "plan": plan}
+    # The tag each job's runs carry, as the warehouse hands it over: text.
+    tags = [json.dumps({"dag_id": "bench", "task_id": f"job_{job}"}) for job in range(len(jobs))]
+    return {
+        "jobs": jobs,
+        "variants": variants,
+        "reads": reads,
+        "selects": selects,
+        "plan": plan,
+        "tags": tags,
+    }
 
 
 def bench_source(wh: Warehouse, plan: dict):
@@ -113,7 +122,7 @@ def bench_source(wh: Warehouse, plan: dict):
                     role=f"{PRINCIPAL_PREFIX}TRANSFORMER",
                     database=stmt.default_db,
                     schema=stmt.default_schema,
-                    query_tag=json.dumps({"dag_id": "bench", "task_id": f"job_{index}"}),
+                    query_tag=plan["tags"][index],
                     base_objects_accessed=plan["reads"][index],
                 )
 

@@ -68,6 +68,7 @@ def render(ctx: dict) -> str:
         ],
         rows,
     )
+    text += _goal(ing.get("runs", []))
     for r in ing.get("runs", []):
         if r.get("earlier_failures"):
             text += (
@@ -95,6 +96,29 @@ def render(ctx: dict) -> str:
         "the rest is filtering, aggregation, catalog and run bookkeeping.\n"
     )
     return text
+
+
+GOAL_ROWS_PER_SECOND = 10_000
+
+
+def _goal(runs: list[dict]) -> str:
+    """The verdict on the goal, judged on the longest run (a backfill's steady state)."""
+    measured = [r for r in runs if "rows_per_second" in r]
+    if not measured:
+        return ""
+    longest = max(measured, key=lambda r: r["rows"])
+    verdict = "met" if longest["rows_per_second"] >= GOAL_ROWS_PER_SECOND else "NOT met"
+    text = (
+        f"\nGoal: at least {GOAL_ROWS_PER_SECOND:,} rows/s over a long backfill — "
+        f"{verdict} ({longest['rows_per_second']:,.0f} rows/s over {longest['rows']:,} rows)."
+    )
+    if len(measured) > 1:
+        text += (
+            " The shorter run carries what a backfill pays once: every distinct statement "
+            "text parsed and fingerprinted for the first time, and the graph's nodes and "
+            "edges created rather than updated."
+        )
+    return text + "\n"
 
 
 def carried(previous: Path) -> dict:

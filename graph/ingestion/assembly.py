@@ -67,6 +67,42 @@ class _Seen:
         self.succeeded = self.succeeded or succeeded
 
 
+_NO_COLUMNS = ("unknown", None, None, None)  # a dataset edge no column edge explains
+
+
+@dataclass(frozen=True)
+class _EdgePlan:
+    """One statement's edges as store keys: what every run of it observes.
+
+    ``column_edges``/``dataset_edges``: ((upstream, downstream, level), vocabulary); a
+    dataset edge is as leaky as its leakiest value-carrying column edge (a filter or join
+    column says nothing of what lands). ``columns``: the (dataset, column) pairs named.
+    """
+
+    column_edges: tuple[tuple[tuple[str, str, str], tuple], ...]
+    dataset_edges: tuple[tuple[tuple[str, str, str], tuple], ...]
+    dataset_pairs: frozenset[tuple[str, str]]
+    columns: frozenset[tuple[str, str]]
+
+    @classmethod
+    def of(cls, pairs) -> _EdgePlan:
+        column_edges, columns, carried = [], set(), {}
+        for (up, up_col, down, down_col), vocabulary in pairs:
+            if not (up and down):
+                continue
+            columns.update(((up, up_col), (down, down_col)))
+            key = (column_key(up, up_col), column_key(down, down_col), "column")
+            column_edges.append((key, vocabulary))
+            found = carried.setdefault((up, down), [])
+            if carries_value(vocabulary[1]):
+                found.append(vocabulary[0])
+        dataset_edges = tuple(
+            ((up, down, "dataset"), (leakiest(*seen), None, None, None))
+            for (up, down), seen in carried.items()
+        )
+        return cls(tuple(column_edges), dataset_edges, frozenset(carried), frozenset(columns))
+
+
 class KnownColumns:
     """The warehouse catalog's columns: the parser's schema, and types for our catalog."""
 
@@ -104,6 +140,7 @@ class WindowAssembly:
     # pairs are worked out once per pair of defaults (scheduled jobs repeat statements).
     _key_memo: dict[tuple, str | None] = field(default_factory=dict)
     _parsed: dict[tuple, tuple[ParseResult, dict]] = field(default_factory=dict)
+    _plans: dict[tuple, tuple[ParseResult, _EdgePlan]] = field(default_factory=dict)
     _versions: dict[int, tuple[ParseResult, str]] = field(default_factory=dict)
     _spans: dict[str, list[datetime]] = field(default_factory=dict)  # [first, last] per dataset
 
@@ -166,14 +203,16 @@ class WindowAssembly:
         self.datasets[key] = combine(old, seen)
 
     def _edge(
-        self, up: str, down: str, level: str, at: datetime, details: dict, ok: bool, count: int = 1
+        self, up: str, down: str, level: str, at: datetime, details: tuple, ok: bool, count: int = 1
     ) -> None:
         count = 0 if self.counted is not None and self.counted(at) else count
         self.edges.setdefault((up, down, level), _Seen(at, at)).add(at, details, ok, count)
 
-    def _read(self, principal: str, kind: str, key: str, at: datetime, count: int = 1) -> None:
-        count = 0 if self.counted is not None and self.counted(at) else count
-        self.reads.setdefault((principal, kind, key), _Seen(at, at)).add(at, (), True, count)
+    def _read(self, principal: str, kind: str, key: str, at: datetime, count: int) -> None:
+        if (seen := self.reads.get(found := (principal, kind, key))) is None:
+            self.reads[found] = _Seen(at, at, count, (), True)
+        else:
+            seen.add(at, (), True, count)
 
     def _record_renames(self, record: QueryRecord, result: ParseResult) -> None:
         if result.statement_type == "SWAP":
@@ -189,17 +228,19 @@ class WindowAssembly:
 
     def _record_reads(self, record: QueryRecord) -> None:
         """Who read what: the base tables behind every successful statement."""
-        if not record.succeeded:
+        if not record.succeeded or not record.base_objects_accessed:
             return
+        at = record.start_time
+        count = 0 if self.counted is not None and self.counted(at) else record.executions
+        principals = [(p, kind) for p, kind in ((record.user, "user"), (record.role, "role")) if p]
         for obj in record.base_objects_accessed:
             key = self.key(obj.name, record) if obj.is_dataset else None
             if key is None or (record.user, key) in self.temp_tables:
                 continue
             kind = "view" if obj.domain.lower() == "view" else "table"
-            self._dataset(key, record.start_time, object_id=obj.object_id, kind=kind)
-            for principal, principal_kind in ((record.user, "user"), (record.role, "role")):
-                if principal:
-                    self._read(principal, principal_kind, key, record.start_time, record.executions)
+            self._dataset(key, at, object_id=obj.object_id, kind=kind)
+            for principal, principal_kind in principals:
+                self._read(principal, principal_kind, key, at, count)
 
     def _statement_lineage(self, record: QueryRecord, result: ParseResult) -> str:
         """Add one kept statement's datasets and edges.
@@ -237,25 +278,37 @@ class WindowAssembly:
 
     def _add_edges(self, record, result, table_pairs: set[tuple[str, str]]) -> None:
         """Column edges, and dataset edges as leaky as their leakiest column edge."""
-        maskings: dict[tuple[str, str], list[str]] = {pair: [] for pair in table_pairs}
-        at, ok, runs = record.start_time, record.succeeded, record.executions
-        statement = (record, result)
-        for up, up_col, down, down_col, vocabulary in self._column_pairs(record, result):
-            masking, flow_type = vocabulary[0], vocabulary[1]
-            if ok:
-                self.columns.update({(up, up_col), (down, down_col)})
-            up_key, down_key = column_key(up, up_col), column_key(down, down_col)
-            self._edge(up_key, down_key, "column", at, (*statement, *vocabulary), ok, runs)
-            found = maskings.setdefault((up, down), [])
-            if carries_value(flow_type):  # a filter or join column says nothing of what lands
-                found.append(masking)
-        for (up, down), seen in maskings.items():
-            vocabulary = (leakiest(*seen), None, None, None)
-            self._edge(up, down, "dataset", at, (*statement, *vocabulary), ok, runs)
+        plan = self._edge_plan(record, result)
+        at, ok = record.start_time, record.succeeded
+        count = 0 if self.counted is not None and self.counted(at) else record.executions
+        if ok:
+            self.columns |= plan.columns
+        edges, statement = self.edges, (record, result)
+        for key, vocabulary in (*plan.column_edges, *plan.dataset_edges):
+            details = (statement, vocabulary)
+            if (seen := edges.get(key)) is None:
+                edges[key] = _Seen(at, at, count, details, ok)
+            else:
+                seen.add(at, details, ok, count)
+        for up, down in table_pairs - plan.dataset_pairs:  # no column lineage: masking unknown
+            self._edge(up, down, "dataset", at, (statement, _NO_COLUMNS), ok, count)
+
+    def _edge_plan(self, record: QueryRecord, result: ParseResult) -> _EdgePlan:
+        """The statement's edges as keys, worked out once per parse result and defaults
+        when they come from the parser (scheduled jobs repeat the same statements)."""
+        pairs = self._column_pairs(record, result)
+        if pairs is None:  # the parser's own edges: the same for every repeat
+            memo = (id(result), record.database, record.schema)
+            if (found := self._plans.get(memo)) is not None and found[0] is result:
+                return found[1]
+            plan = _EdgePlan.of(self._parsed_pairs(record, result).items())
+            self._plans[memo] = (result, plan)  # the result is held: its id cannot be reused
+            return plan
+        return _EdgePlan.of(pairs)
 
     def _details(self, latest: tuple) -> dict:
         """An edge's latest-wins fields, from its latest statement and what it did to the value."""
-        record, result, masking, flow_type, subtype, masked = latest
+        (record, result), (masking, flow_type, subtype, masked) = latest
         return {
             "transformation_type": _TRANSFORMATION.get(record.query_type, result.statement_type),
             "query_id": record.query_id,
@@ -268,12 +321,13 @@ class WindowAssembly:
             "masked": masked,
         }
 
-    def _column_pairs(self, record: QueryRecord, result: ParseResult) -> list[tuple]:
-        """(upstream key, column, downstream key, column, vocabulary) for every column edge.
+    def _column_pairs(self, record: QueryRecord, result: ParseResult) -> list[tuple] | None:
+        """((upstream key, column, downstream key, column), vocabulary) for every column edge
+        the warehouse recorded (ACCESS_HISTORY ``directSources``); None when it recorded none
+        and the parser's edges stand (``_parsed_pairs``).
 
         The vocabulary is (masking, flow_type, subtype, masked), see ``graph.masking``.
         """
-        parsed = self._parsed_pairs(record, result)
         warehouse = [
             (
                 self.key(src.object_name, record),
@@ -286,11 +340,12 @@ class WindowAssembly:
             for col in obj.columns
             for src in col.direct_sources
         ]
-        if warehouse:
-            # The warehouse's directSources are direct; how the value changed is the parser's.
-            unknown = ("unknown", "DIRECT", None, None)
-            return [(*p, parsed.get(p, unknown)) for p in warehouse if p[0] and p[2]]
-        return [(*p, vocabulary) for p, vocabulary in parsed.items() if p[0] and p[2]]
+        if not warehouse:
+            return None
+        # The warehouse's directSources are direct; how the value changed is the parser's.
+        parsed = self._parsed_pairs(record, result)
+        unknown = ("unknown", "DIRECT", None, None)
+        return [(p, parsed.get(p, unknown)) for p in warehouse]
 
     def _job_version(self, record: QueryRecord, result: ParseResult) -> str:
         """The statement's fingerprint, once per parse result: the texts that share a cached

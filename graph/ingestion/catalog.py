@@ -160,11 +160,23 @@ def _upsert_columns(rows: list[CatalogColumn]) -> None:
         described[key] = r.description or described.get(key, "")
     if not by_key:
         return
-    parents = Dataset.objects.in_bulk({r.dataset_key for r in by_key.values()}, field_name="key")
+    parents = dict(
+        Dataset.objects.filter(key__in={r.dataset_key for r in by_key.values()}).values_list(
+            "key", "pk"
+        )
+    )
+    # Plain values, not model objects: nearly every column of a window is already there
+    # as it is, and building thousands of objects a window to compare them cost more
+    # than the queries.
     keys = sorted(by_key)
-    existing = {}
+    existing: dict[str, tuple] = {}
     for start in range(0, len(keys), CHUNK):
-        existing.update(Column.objects.in_bulk(keys[start : start + CHUNK], field_name="key"))
+        existing.update(
+            (row[0], row[1:])
+            for row in Column.objects.filter(key__in=keys[start : start + CHUNK]).values_list(
+                "key", "pk", *_FOLDED
+            )
+        )
     new, changed = [], []
     for key in keys:
         row, current = by_key[key], existing.get(key)
@@ -172,7 +184,7 @@ def _upsert_columns(rows: list[CatalogColumn]) -> None:
         if current is None and parent is not None:
             new.append(
                 Column(
-                    dataset=parent,
+                    dataset_id=parent,
                     key=key,
                     name=row.name.lower(),
                     data_type=row.data_type,
@@ -181,30 +193,30 @@ def _upsert_columns(rows: list[CatalogColumn]) -> None:
                     description=described[key],
                 )
             )
-        elif current is not None and _fold_column(current, row, described[key]):
-            changed.append(current)
+        elif current is not None:
+            pk, *values = current
+            folded = _fold_column(tuple(values), row, described[key])
+            if folded != tuple(values):
+                changed.append(Column(pk=pk, **dict(zip(_FOLDED, folded, strict=True))))
     Column.objects.bulk_create(new, batch_size=CHUNK, ignore_conflicts=True)
-    objects_update(Column, ["data_type", "ordinal", "documented_only", "description"], changed)
+    objects_update(Column, _FOLDED, changed)
 
 
-def _fold_column(current: Column, row: CatalogColumn, description: str) -> bool:
-    """Fold ``row`` into ``current``; True when anything changed.
+_FOLDED = ("data_type", "ordinal", "documented_only", "description")
+
+
+def _fold_column(current: tuple, row: CatalogColumn, description: str) -> tuple:
+    """A column's ``_FOLDED`` values with ``row`` folded in.
 
     A description only fills a blank one: a steward's own text is never replaced.
     """
-    before = (current.data_type, current.ordinal, current.documented_only, current.description)
+    data_type, ordinal, documented_only, old_description = current
     if row.data_type and not row.documented_only:
-        current.data_type, current.ordinal = row.data_type, row.ordinal
-    if not row.documented_only and current.documented_only:
-        current.documented_only = False  # seen in lineage or the warehouse: it exists
-        current.ordinal = current.ordinal if row.data_type else (row.ordinal or None)
-    current.description = current.description or description
-    return before != (
-        current.data_type,
-        current.ordinal,
-        current.documented_only,
-        current.description,
-    )
+        data_type, ordinal = row.data_type, row.ordinal
+    if not row.documented_only and documented_only:
+        documented_only = False  # seen in lineage or the warehouse: it exists
+        ordinal = ordinal if row.data_type else (row.ordinal or None)
+    return (data_type, ordinal, documented_only, old_description or description)
 
 
 def catalog_rename(*, old_key: str, new_key: str) -> bool:

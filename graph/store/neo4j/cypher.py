@@ -146,48 +146,49 @@ def merge_edges(level: str) -> str:
     """Merge FEEDS observations between two nodes of ``level``, by origin rank.
 
     Same origin: run_count and times as always (an ``additive`` row always adds its
-    run_count), the latest observation sets the fields. A higher origin takes the edge over and the stored fields become the other claim; a lower
-    one only becomes the other claim (see ``graph.store.base``). SET assignments apply in
-    order, so each reads what the ones before it left: the claim first (it reads the edge's
-    fields and its own time last), then run_count and the fields, the times, the origin.
+    run_count), the latest observation sets the fields. A higher origin takes the edge
+    over and the stored fields become the other claim; a lower one only becomes the other
+    claim (see ``graph.store.base``).
+
+    The ranks and every condition are worked out once per row, before any SET: SET
+    assignments apply in order, and each CASE repeated per property cost more than the
+    MERGE itself. An edge just created has no ``last_seen`` yet: it takes the row whole.
     """
     label = LABELS[level]
-    on_create = ", ".join(
-        f"e.{f} = row.{f}"
-        for f in ("level", *_LATEST_WINS, "origin", "first_seen", "last_seen", "run_count")
-    )
-    new, old = origin_rank_cases("row.origin"), origin_rank_cases("coalesce(e.origin, 'warehouse')")
-    over, same, under = f"({new}) > ({old})", f"({new}) = ({old})", f"({new}) < ({old})"
-    from_edge = f"{over} AND (e.claim_seen IS NULL OR e.last_seen > e.claim_seen)"
-    from_row = f"{under} AND (e.claim_seen IS NULL OR row.last_seen > e.claim_seen)"
+    old = origin_rank_cases("coalesce(e.origin, 'warehouse')")
     claims = ",\n    ".join(
-        f"e.claim_{name} = CASE WHEN {from_edge} THEN e.{field} "
-        f"WHEN {from_row} THEN row.{field} ELSE e.claim_{name} END"
+        f"e.claim_{name} = CASE WHEN from_edge THEN e.{field} "
+        f"WHEN from_row THEN row.{field} ELSE e.claim_{name} END"
         for name, field in (*CLAIM_FIELDS, ("seen", "last_seen"))
     )
-    later = "row.last_seen > e.last_seen"
     own = ",\n    ".join(
-        f"e.{f} = CASE WHEN {over} OR ({same} AND {later}) THEN row.{f} ELSE e.{f} END"
-        for f in _LATEST_WINS
+        f"e.{f} = CASE WHEN takes OR later THEN row.{f} ELSE e.{f} END" for f in _LATEST_WINS
     )
-    extends = "(row.first_seen < e.first_seen OR row.last_seen > e.last_seen)"
     return f"""
-{_UNWIND_TIMED}
+UNWIND $rows AS r
+WITH r {{.*, first_seen: datetime(r.first_seen), last_seen: datetime(r.last_seen)}} AS row,
+     {origin_rank_cases("r.origin")} AS new
 MATCH (u:{label} {{key: row.upstream}})
 MATCH (d:{label} {{key: row.downstream}})
 MERGE (u)-[e:FEEDS]->(d)
-  ON CREATE SET {on_create}
-  ON MATCH SET
-    {claims},
-    e.run_count = CASE WHEN {over} THEN row.run_count
-                  WHEN {same} AND (row.additive OR {extends}) THEN e.run_count + row.run_count
+WITH row, e, e.last_seen IS NULL AS created, new, {old} AS old
+WITH row, e, created, created OR new > old AS takes, NOT created AND new = old AS same,
+     NOT created AND new > old AND (e.claim_seen IS NULL OR e.last_seen > e.claim_seen)
+       AS from_edge,
+     NOT created AND new < old AND (e.claim_seen IS NULL OR row.last_seen > e.claim_seen)
+       AS from_row
+WITH row, e, takes, from_edge, from_row,
+     same AND row.first_seen < e.first_seen AS earlier, same AND row.last_seen > e.last_seen AS later,
+     same AND row.additive AS adds
+SET {claims},
+    e.level = row.level,
+    e.run_count = CASE WHEN takes THEN row.run_count
+                  WHEN adds OR earlier OR later THEN e.run_count + row.run_count
                   ELSE e.run_count END,
     {own},
-    e.first_seen = CASE WHEN {over} OR ({same} AND row.first_seen < e.first_seen)
-                   THEN row.first_seen ELSE e.first_seen END,
-    e.last_seen = CASE WHEN {over} OR ({same} AND row.last_seen > e.last_seen)
-                  THEN row.last_seen ELSE e.last_seen END,
-    e.origin = CASE WHEN {over} THEN row.origin ELSE coalesce(e.origin, 'warehouse') END
+    e.first_seen = CASE WHEN takes OR earlier THEN row.first_seen ELSE e.first_seen END,
+    e.last_seen = CASE WHEN takes OR later THEN row.last_seen ELSE e.last_seen END,
+    e.origin = CASE WHEN takes THEN row.origin ELSE coalesce(e.origin, 'warehouse') END
 """
 
 
