@@ -11,6 +11,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 
@@ -169,7 +170,7 @@ def _upsert_columns(rows: list[CatalogColumn]) -> None:
     # as it is, and building thousands of objects a window to compare them cost more
     # than the queries.
     keys = sorted(by_key)
-    existing: dict[str, tuple] = {}
+    existing: dict[str, tuple[Any, ...]] = {}
     for start in range(0, len(keys), CHUNK):
         existing.update(
             (row[0], row[1:])
@@ -205,7 +206,7 @@ def _upsert_columns(rows: list[CatalogColumn]) -> None:
 _FOLDED = ("data_type", "ordinal", "documented_only", "description")
 
 
-def _fold_column(current: tuple, row: CatalogColumn, description: str) -> tuple:
+def _fold_column(current: tuple[Any, ...], row: CatalogColumn, description: str) -> tuple[Any, ...]:
     """A column's ``_FOLDED`` values with ``row`` folded in.
 
     A description only fills a blank one: a steward's own text is never replaced.
