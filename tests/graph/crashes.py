@@ -114,7 +114,7 @@ def config_file(directory: Path, **telemetry) -> Path:
     return path
 
 
-def tests_database_url() -> str:
+def database_url_of_tests() -> str:
     """The test database, for processes started by a test that uses it committed."""
     db = settings.DATABASES["default"]
     return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"

@@ -36,9 +36,9 @@ from .crashes import (
     celery_broker,
     celery_worker,
     config_file,
+    database_url_of_tests,
     manage,
     process_env,
-    tests_database_url,
     wait_until,
 )
 from .graphs import embedded_rows, fingerprint_of, graph_fingerprint
@@ -130,7 +130,7 @@ def test_an_ingest_killed_mid_backfill_shows_interrupted_and_resumes(
     demo, demo_source_row, embedded_store, tmp_path, client, django_user_model
 ):
     config = config_file(tmp_path, lease_seconds=LEASE_SECONDS)
-    env = process_env(database_url=tests_database_url(), config=config)
+    env = process_env(database_url=database_url_of_tests(), config=config)
     command = ("ingest", demo_source_row.name, "--backfill-days", "4", "--window-hours", "6")
     ingest = manage(env, tmp_path / "ingest.log", *command)
     job = wait_until(Backfill.objects.first, seconds=60, what="the backfill")
@@ -187,7 +187,7 @@ def test_a_worker_killed_mid_window_loses_nothing(
     services.start("redis")
     config = config_file(tmp_path, lease_seconds=LEASE_SECONDS)
     env = process_env(
-        database_url=tests_database_url(),
+        database_url=database_url_of_tests(),
         config=config,
         broker=services.redis_url,
         neo4j=settings.TEST_NEO4J_URI if backend == "neo4j" else "",
@@ -254,7 +254,7 @@ def test_neo4j_stopped_mid_run_fails_windows_cleanly_and_the_retry_completes(
         retry={"attempts": attempts, "backoff_seconds": 1, "backoff_max_seconds": 2},
     )
     env = process_env(
-        database_url=tests_database_url(),
+        database_url=database_url_of_tests(),
         config=config,
         broker=services.redis_url,
         neo4j=services.neo4j_uri,
