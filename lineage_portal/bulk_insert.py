@@ -23,7 +23,7 @@ from django.db import connection, models
 from psycopg import sql
 
 Rows = Sequence[Sequence[Any]]
-# Rows per ``UPDATE`` statement on Postgres: a CSV import's chunk (``CHUNK_ROWS``) is one.
+# Rows per ``UPDATE`` statement on Postgres: each goes over as one JSON document.
 UPDATE_CHUNK = 1000
 Encoder = Callable[[Any], Any]
 
