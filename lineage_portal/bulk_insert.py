@@ -208,9 +208,9 @@ def _update_each(model: type[models.Model], columns: list[Any], rows: Rows) -> N
         cursor.executemany(statement, prepared)
 
 
-def _column(model: type[models.Model], attname: str) -> str:
-    """The database column of the concrete field named ``attname`` (``steward_id``)."""
-    return str(next(f.column for f in model._meta.concrete_fields if f.attname == attname))
+def _column(model: type[models.Model], name: str) -> str:
+    """The database column of the concrete field ``name`` (``steward_id`` or ``steward``)."""
+    return str(_field(model, name).column)
 
 
 def _field(model: type[models.Model], name: str) -> Any:

@@ -202,17 +202,13 @@ class WindowAssembly:
         seen = CatalogDataset(key, self.platform, old.name, kind, object_id, at, at)
         self.datasets[key] = combine(old, seen)
 
-    def _edge(
-        self, up: str, down: str, level: str, at: datetime, details: tuple, ok: bool, count: int = 1
-    ) -> None:
-        count = 0 if self.counted is not None and self.counted(at) else count
-        self.edges.setdefault((up, down, level), _Seen(at, at)).add(at, details, ok, count)
-
-    def _read(self, principal: str, kind: str, key: str, at: datetime, count: int) -> None:
-        if (seen := self.reads.get(found := (principal, kind, key))) is None:
-            self.reads[found] = _Seen(at, at, count, (), True)
+    @staticmethod
+    def _observe(seen: dict, key: tuple, at: datetime, details: tuple, ok: bool, count: int):
+        """One more observation of ``key`` (an edge or a read) in the window."""
+        if (found := seen.get(key)) is None:
+            seen[key] = _Seen(at, at, count, details, ok)
         else:
-            seen.add(at, (), True, count)
+            found.add(at, details, ok, count)
 
     def _record_renames(self, record: QueryRecord, result: ParseResult) -> None:
         if result.statement_type == "SWAP":
@@ -240,7 +236,7 @@ class WindowAssembly:
             kind = "view" if obj.domain.lower() == "view" else "table"
             self._dataset(key, at, object_id=obj.object_id, kind=kind)
             for principal, principal_kind in principals:
-                self._read(principal, principal_kind, key, at, count)
+                self._observe(self.reads, (principal, principal_kind, key), at, (), True, count)
 
     def _statement_lineage(self, record: QueryRecord, result: ParseResult) -> str:
         """Add one kept statement's datasets and edges.
@@ -283,15 +279,13 @@ class WindowAssembly:
         count = 0 if self.counted is not None and self.counted(at) else record.executions
         if ok:
             self.columns |= plan.columns
-        edges, statement = self.edges, (record, result)
+        statement = (record, result)
         for key, vocabulary in (*plan.column_edges, *plan.dataset_edges):
-            details = (statement, vocabulary)
-            if (seen := edges.get(key)) is None:
-                edges[key] = _Seen(at, at, count, details, ok)
-            else:
-                seen.add(at, details, ok, count)
+            self._observe(self.edges, key, at, (statement, vocabulary), ok, count)
         for up, down in table_pairs - plan.dataset_pairs:  # no column lineage: masking unknown
-            self._edge(up, down, "dataset", at, (statement, _NO_COLUMNS), ok, count)
+            self._observe(
+                self.edges, (up, down, "dataset"), at, (statement, _NO_COLUMNS), ok, count
+            )
 
     def _edge_plan(self, record: QueryRecord, result: ParseResult) -> _EdgePlan:
         """The statement's edges as keys, worked out once per parse result and defaults

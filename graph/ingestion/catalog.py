@@ -17,7 +17,7 @@ from django.db import transaction
 
 from graph.keys import DatasetKey, column_key
 from graph.models import Column, Dataset
-from lineage_portal.bulk_insert import objects_update
+from lineage_portal.bulk_insert import objects_update, rows_update
 
 logger = logging.getLogger(__name__)
 
@@ -198,9 +198,9 @@ def _upsert_columns(rows: list[CatalogColumn]) -> None:
             pk, *values = current
             folded = _fold_column(tuple(values), row, described[key])
             if folded != tuple(values):
-                changed.append(Column(pk=pk, **dict(zip(_FOLDED, folded, strict=True))))
+                changed.append((*folded, pk))
     Column.objects.bulk_create(new, batch_size=CHUNK, ignore_conflicts=True)
-    objects_update(Column, _FOLDED, changed)
+    rows_update(Column, _FOLDED, changed)
 
 
 _FOLDED = ("data_type", "ordinal", "documented_only", "description")

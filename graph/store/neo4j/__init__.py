@@ -360,18 +360,7 @@ class Neo4jStore(Neo4jGrants, NeighbourhoodFromParts, GraphStore):
         return sorted(found, key=edge_sort_key)
 
     def readers(self, dataset_key: str) -> list[Read]:
-        key = self._current(dataset_key)
-        return sort_reads(
-            Read(
-                principal=r["principal"],
-                principal_kind=r["principal_kind"],
-                dataset_key=key,
-                first_seen=native(r["first_seen"]),
-                last_seen=native(r["last_seen"]),
-                count=r["count"],
-            )
-            for r in self._read(cypher.READERS, key=key)
-        )
+        return self.readers_of([dataset_key])[dataset_key]
 
     def readers_of(self, dataset_keys: Sequence[str]) -> dict[str, list[Read]]:
         # One key resolution and one query a chunk, not two round trips a dataset.
